@@ -1,0 +1,225 @@
+//! Demo data: 泉州市 with its county-level divisions (GB/T 2260 codes), a few townships and
+//! villages (illustrative statistical codes in the GB/T 10114 structure), the departments named
+//! in the service center's 2018 report, windows in its five themed halls, and a staff account
+//! for every role. Seeding is idempotent: what exists is left alone.
+
+use onewindow_domain::identity::CreditCode;
+use onewindow_domain::org::Role;
+use onewindow_storage::org as store_org;
+use onewindow_storage::users as store_users;
+
+use crate::org::{DepartmentInput, WindowInput};
+use crate::users::{GrantInput, GrantScopeInput, NewUser};
+use crate::{App, AppResult, Ctx, org, users};
+
+/// Password of every demo account (printed at start-up; demo installations only).
+pub const DEMO_PASSWORD: &str = "OneWindow-2026";
+
+/// The city of the demo installation.
+pub const CITY: &str = "350500";
+
+/// Regions: code, name. Parents follow from the codes.
+pub const REGIONS: &[(&str, &str)] = &[
+    ("350500", "泉州市"),
+    ("350502", "鲤城区"),
+    ("350503", "丰泽区"),
+    ("350504", "洛江区"),
+    ("350505", "泉港区"),
+    ("350521", "惠安县"),
+    ("350524", "安溪县"),
+    ("350525", "永春县"),
+    ("350526", "德化县"),
+    ("350527", "金门县"),
+    ("350581", "石狮市"),
+    ("350582", "晋江市"),
+    ("350583", "南安市"),
+    // Townships (9 digits) and villages/communities (12 digits): illustrative codes.
+    ("350503001", "东海街道"),
+    ("350503001001", "东海社区居民委员会"),
+    ("350582100", "陈埭镇"),
+    ("350582100201", "涵口村民委员会"),
+    ("350524100", "凤城镇"),
+    ("350524100001", "凤城社区居民委员会"),
+];
+
+/// Departments: full name, short name, region, organisation-code body (for a synthetic but
+/// check-digit-valid 统一社会信用代码).
+pub const DEPARTMENTS: &[(&str, &str, &str, &str)] = &[
+    ("泉州市行政服务中心管委会", "行政服务中心", "350500", "00301001"),
+    ("泉州市发展和改革委员会", "发改", "350500", "00301002"),
+    ("泉州市自然资源和规划局", "自然资源和规划", "350500", "00301003"),
+    ("泉州市住房和城乡建设局", "住建", "350500", "00301004"),
+    ("泉州市市场监督管理局", "市场监管", "350500", "00301005"),
+    ("泉州市公安局", "公安", "350500", "00301006"),
+    ("国家税务总局泉州市税务局", "税务", "350500", "00301007"),
+    ("中国人民银行泉州市分行", "人民银行", "350500", "00301008"),
+    ("泉州市医疗保障局", "医保", "350500", "00301009"),
+    ("泉州市人力资源和社会保障局", "人社", "350500", "00301010"),
+    ("泉州市不动产登记中心", "不动产登记", "350500", "00301011"),
+    ("泉州市公安局出入境管理支队", "出入境", "350500", "00301012"),
+    ("泉州市生态环境局", "生态环境", "350500", "00301013"),
+    ("泉州市消防救援支队", "消防", "350500", "00301014"),
+    ("泉州市卫生健康委员会", "卫健", "350500", "00301015"),
+    ("晋江市行政服务中心管委会", "晋江行政服务中心", "350582", "00302001"),
+    ("晋江市市场监督管理局", "晋江市场监管", "350582", "00302005"),
+];
+
+/// The five themed halls of the seed document.
+pub const HALLS: [&str; 5] = ["市场准入", "投资建设", "社会民生", "便民服务", "中介服务"];
+
+/// Windows: number, name, hall, department short name (None = comprehensive window).
+pub const WINDOWS: &[(&str, &str, &str, Option<&str>)] = &[
+    ("A01", "企业开办综合受理", "市场准入", None),
+    ("A02", "市场准入综合受理", "市场准入", None),
+    ("B01", "投资项目咨询", "投资建设", None),
+    ("B02", "立项用地规划许可综合受理", "投资建设", None),
+    ("B03", "工程建设许可综合受理", "投资建设", None),
+    ("B04", "施工许可综合受理", "投资建设", None),
+    ("B05", "竣工验收综合受理", "投资建设", None),
+    ("B06", "工程项目发证", "投资建设", None),
+    ("C01", "不动产登记综合受理", "社会民生", None),
+    ("C02", "医保社保综合受理", "社会民生", None),
+    ("C03", "出入境综合受理", "社会民生", Some("出入境")),
+    ("D01", "咨询导办", "便民服务", None),
+    ("D02", "智能+快递寄递", "便民服务", None),
+    ("E01", "中介服务超市", "中介服务", None),
+];
+
+/// Demo accounts: username, display name, home department (short name), grants
+/// (role, department short name or None for the city region / global).
+pub const USERS: &[(&str, &str, Option<&str>, &[(Role, Option<&str>)])] = &[
+    ("admin", "系统管理员", Some("行政服务中心"), &[(Role::SystemAdmin, None)]),
+    ("catalog", "林事项", Some("行政服务中心"), &[(Role::CatalogManager, None)]),
+    ("clerk", "陈受理", Some("行政服务中心"), &[(Role::IntakeClerk, None)]),
+    ("reviewer.scjg", "王审查", Some("市场监管"), &[(Role::DeptReviewer, Some("市场监管"))]),
+    ("lead.scjg", "黄科长", Some("市场监管"), &[(Role::DeptLead, Some("市场监管"))]),
+    ("reviewer.ga", "张审查", Some("公安"), &[(Role::DeptReviewer, Some("公安"))]),
+    ("reviewer.sw", "李审查", Some("税务"), &[(Role::DeptReviewer, Some("税务"))]),
+    ("reviewer.rh", "吴审查", Some("人民银行"), &[(Role::DeptReviewer, Some("人民银行"))]),
+    ("disclosure", "郑公开", Some("行政服务中心"), &[(Role::DisclosureOfficer, Some("行政服务中心"))]),
+    ("publisher", "蔡审核", Some("行政服务中心"), &[(Role::PublishingReviewer, Some("行政服务中心"))]),
+    ("analyst", "许分析", Some("行政服务中心"), &[(Role::Analyst, None)]),
+];
+
+/// What seeding did.
+#[derive(Debug, Clone, Default)]
+pub struct DemoSummary {
+    /// Records created this time (0 on a re-run).
+    pub created: usize,
+    /// Demo accounts: username, display name, role labels.
+    pub accounts: Vec<(String, String, Vec<Role>)>,
+}
+
+/// Seed the demo data (idempotent).
+pub async fn seed(app: &App) -> AppResult<DemoSummary> {
+    let ctx = Ctx {
+        request_id: Some("demo-seed".into()),
+        ..Ctx::operator()
+    };
+    let mut sum = DemoSummary::default();
+
+    let existing: Vec<String> = org::list_regions(app)
+        .await?
+        .into_iter()
+        .map(|r| r.code)
+        .collect();
+    for (code, name) in REGIONS {
+        if !existing.iter().any(|c| c == code) {
+            org::create_region(app, &ctx, code, name).await?;
+            sum.created += 1;
+        }
+    }
+
+    let mut depts = org::list_departments(app, None).await?;
+    for (name, short, region, body) in DEPARTMENTS {
+        if depts.iter().any(|d| d.name == *name) {
+            continue;
+        }
+        let prefix = format!("11{region}");
+        let code = CreditCode::synthesize(&prefix, body)?;
+        let row = org::create_department(
+            app,
+            &ctx,
+            DepartmentInput {
+                name: name.to_string(),
+                short_name: short.to_string(),
+                credit_code: Some(code.as_str().to_string()),
+                region_code: region.to_string(),
+                active: true,
+            },
+        )
+        .await?;
+        depts.push(row);
+        sum.created += 1;
+    }
+    let dept_id = |short: &str| -> Option<i64> {
+        depts.iter().find(|d| d.short_name == short).map(|d| d.id)
+    };
+
+    let windows = {
+        let mut c = app.db.conn().await?;
+        store_org::list_windows(c.h()).await?
+    };
+    for (number, name, hall, dept) in WINDOWS {
+        if windows
+            .iter()
+            .any(|w| w.number == *number && w.region_code == CITY)
+        {
+            continue;
+        }
+        org::create_window(
+            app,
+            &ctx,
+            WindowInput {
+                number: number.to_string(),
+                name: name.to_string(),
+                hall: hall.to_string(),
+                region_code: CITY.to_string(),
+                department_id: dept.and_then(dept_id),
+                active: true,
+            },
+        )
+        .await?;
+        sum.created += 1;
+    }
+
+    for (username, display, home, grants) in USERS {
+        let roles: Vec<Role> = grants.iter().map(|(r, _)| *r).collect();
+        sum.accounts
+            .push((username.to_string(), display.to_string(), roles));
+        let exists = {
+            let mut c = app.db.conn().await?;
+            store_users::find_user_by_username(c.h(), username).await?.is_some()
+        };
+        if exists {
+            continue;
+        }
+        let grants = grants
+            .iter()
+            .map(|(role, dept)| GrantInput {
+                role: *role,
+                scope: match (dept.and_then(dept_id), role) {
+                    (Some(d), _) => GrantScopeInput::Department { department: d },
+                    (None, Role::SystemAdmin | Role::CatalogManager) => GrantScopeInput::Global,
+                    (None, _) => GrantScopeInput::Region {
+                        region: CITY.to_string(),
+                    },
+                },
+            })
+            .collect();
+        users::create_user(
+            app,
+            &ctx,
+            NewUser {
+                username: username.to_string(),
+                display_name: display.to_string(),
+                password: DEMO_PASSWORD.to_string(),
+                department_id: home.and_then(dept_id),
+                grants,
+            },
+        )
+        .await?;
+        sum.created += 1;
+    }
+    Ok(sum)
+}

@@ -1,0 +1,215 @@
+//! # onewindow-app
+//!
+//! The use cases of OneWindow. Each public function is one thing a person or a script does
+//! ("create a department", "log in", "verify the audit trail"). A use case checks the caller's
+//! permission for the object's scope, opens a transaction, applies the domain rule, writes the
+//! new state **and its audit event in the same transaction**, and commits. Web handlers and CLI
+//! commands call exactly one use case each; neither contains SQL or business rules.
+#![warn(missing_docs)]
+
+pub mod audit;
+pub mod auth;
+pub mod calendar;
+pub mod config;
+pub mod demo;
+mod error;
+pub mod org;
+pub mod users;
+
+use std::sync::{Arc, RwLock};
+
+use onewindow_domain::audit::{Actor, AuditAction, NewAuditEvent};
+use onewindow_domain::calendar::WorkCalendar;
+use onewindow_domain::ids::{DepartmentId, UserId};
+use onewindow_domain::org::{Grants, Permission, Target};
+use onewindow_storage::Db;
+
+pub use error::{AppError, AppResult};
+
+/// Tunables of the use cases (from configuration).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Absolute lifetime of a login session.
+    pub session_hours: i64,
+    /// Failed logins in a row before the account is locked.
+    pub lockout_threshold: i64,
+    /// How long a lock lasts.
+    pub lockout_minutes: i64,
+    /// Argon2id memory cost in KiB (OWASP minimum 19456).
+    pub argon2_m_kib: u32,
+    /// Argon2id iterations.
+    pub argon2_t: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            session_hours: 8,
+            lockout_threshold: 5,
+            lockout_minutes: 15,
+            argon2_m_kib: 19 * 1024,
+            argon2_t: 2,
+        }
+    }
+}
+
+/// The application: storage plus shared state. Cheap to share behind an `Arc`.
+pub struct App {
+    /// The database.
+    pub db: Db,
+    /// Tunables.
+    pub settings: Settings,
+    calendar: RwLock<Arc<WorkCalendar>>,
+}
+
+impl App {
+    /// Build the application over a migrated database, loading calendar years stored by admins
+    /// on top of the official years shipped with the code.
+    pub async fn new(db: Db, settings: Settings) -> AppResult<App> {
+        let cal = calendar::load(&db).await?;
+        Ok(App {
+            db,
+            settings,
+            calendar: RwLock::new(Arc::new(cal)),
+        })
+    }
+}
+
+/// A logged-in staff user, with the grants that decide what they may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrentUser {
+    /// Account id.
+    pub id: UserId,
+    /// Login name.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// Home department.
+    pub department_id: Option<DepartmentId>,
+    /// Role grants.
+    pub grants: Grants,
+}
+
+/// Who is calling a use case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// A server operator at the command line (trusted: has shell access to the data).
+    Operator,
+    /// A logged-in staff user.
+    Staff(CurrentUser),
+    /// Nobody logged in.
+    Anonymous,
+}
+
+/// The calling context of a use case: who, and from which request (for the audit trail).
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// The caller.
+    pub principal: Principal,
+    /// Request id (HTTP) or run id (CLI).
+    pub request_id: Option<String>,
+    /// Source address.
+    pub source: Option<String>,
+}
+
+impl Ctx {
+    /// A command-line operator.
+    pub fn operator() -> Self {
+        Self {
+            principal: Principal::Operator,
+            request_id: Some(format!("cli-{}", std::process::id())),
+            source: Some("cli".into()),
+        }
+    }
+
+    /// An anonymous caller from a request.
+    pub fn anonymous(request_id: Option<String>, source: Option<String>) -> Self {
+        Self {
+            principal: Principal::Anonymous,
+            request_id,
+            source,
+        }
+    }
+
+    /// A staff user from a request.
+    pub fn staff(user: CurrentUser, request_id: Option<String>, source: Option<String>) -> Self {
+        Self {
+            principal: Principal::Staff(user),
+            request_id,
+            source,
+        }
+    }
+
+    /// The logged-in user, if any.
+    pub fn user(&self) -> Option<&CurrentUser> {
+        match &self.principal {
+            Principal::Staff(u) => Some(u),
+            _ => None,
+        }
+    }
+
+    /// The actor recorded in audit events.
+    pub fn actor(&self) -> Actor {
+        match &self.principal {
+            Principal::Operator => Actor::cli(),
+            Principal::Staff(u) => Actor::user(u.id.get(), &u.username),
+            Principal::Anonymous => Actor::anonymous(),
+        }
+    }
+
+    /// Require `perm` over `target`: operators always pass, anonymous callers get
+    /// [`AppError::Unauthenticated`], staff outside their scope get [`AppError::Forbidden`].
+    pub fn require(&self, perm: Permission, target: &Target) -> AppResult<()> {
+        match &self.principal {
+            Principal::Operator => Ok(()),
+            Principal::Staff(u) if u.grants.allows(perm, target) => Ok(()),
+            Principal::Staff(_) => Err(AppError::Forbidden),
+            Principal::Anonymous => Err(AppError::Unauthenticated),
+        }
+    }
+
+    /// Require `perm` in some scope (for lists that are then filtered by scope).
+    pub fn require_any(&self, perm: Permission) -> AppResult<()> {
+        match &self.principal {
+            Principal::Operator => Ok(()),
+            Principal::Staff(u) if u.grants.has(perm) => Ok(()),
+            Principal::Staff(_) => Err(AppError::Forbidden),
+            Principal::Anonymous => Err(AppError::Unauthenticated),
+        }
+    }
+
+    /// Whether the caller holds `perm` platform-wide.
+    pub fn is_global(&self, perm: Permission) -> bool {
+        match &self.principal {
+            Principal::Operator => true,
+            Principal::Staff(u) => u.grants.allows(perm, &Target::global()),
+            Principal::Anonymous => false,
+        }
+    }
+
+    /// An audit event by this caller.
+    pub fn event(
+        &self,
+        action: AuditAction,
+        object_type: &'static str,
+        object_id: impl ToString,
+        department_id: Option<i64>,
+        summary: serde_json::Value,
+    ) -> NewAuditEvent {
+        NewAuditEvent {
+            actor: self.actor(),
+            action,
+            object_type,
+            object_id: object_id.to_string(),
+            department_id,
+            request_id: self.request_id.clone(),
+            source: self.source.clone(),
+            summary,
+        }
+    }
+}
+
+/// Map an unexpected error into [`AppError::Unexpected`].
+pub(crate) fn unexpected(e: impl Into<anyhow::Error>) -> AppError {
+    AppError::Unexpected(e.into())
+}

@@ -1,0 +1,275 @@
+//! Connection pools for both back ends, transactions, and the `on!` macro.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+
+use crate::StoreError;
+
+/// Run the same sqlx body on whichever back end `$h` is; `$c` is `&mut <Backend>Connection`.
+macro_rules! on {
+    ($h:expr, |$c:ident| $body:expr) => {
+        match $h {
+            $crate::db::H::Sqlite($c) => $body,
+            $crate::db::H::Postgres($c) => $body,
+        }
+    };
+}
+pub(crate) use on;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which back end a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// Pool of connections to one database.
+#[derive(Clone, Debug)]
+pub enum Db {
+    /// Embedded SQLite (WAL mode).
+    Sqlite(SqlitePool),
+    /// PostgreSQL.
+    Postgres(PgPool),
+}
+
+/// Connection settings.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// `sqlite:PATH`, `sqlite::memory:`, `postgres://…` or `postgresql://…`.
+    pub url: String,
+    /// Maximum pool size.
+    pub max_connections: u32,
+    /// SQLite only: `full` (every commit reaches the disk before returning; the default) or
+    /// `normal` (faster; the newest commits may be lost on power failure, never corrupted).
+    pub sqlite_synchronous_full: bool,
+    /// PostgreSQL only: a schema to use as `search_path` (tests use one schema per test).
+    pub pg_schema: Option<String>,
+    /// How long to wait for a connection at start-up before giving up.
+    pub connect_timeout: Duration,
+}
+
+impl DbOptions {
+    /// Options for a URL with the defaults.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            max_connections: 16,
+            sqlite_synchronous_full: true,
+            pg_schema: None,
+            connect_timeout: Duration::from_secs(5),
+        }
+    }
+
+    /// The SQLite URL of a file inside a data directory.
+    pub fn sqlite_in(data_dir: &Path) -> Self {
+        Self::new(format!("sqlite:{}", data_dir.join("onewindow.db").display()))
+    }
+}
+
+/// A URL with any password replaced, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Db {
+    /// Connect, choosing the back end strictly from the URL scheme.
+    pub async fn connect(opts: &DbOptions) -> Result<Db, StoreError> {
+        let url = opts.url.as_str();
+        if url.starts_with("sqlite:") {
+            let co = SqliteConnectOptions::from_str(url)
+                .map_err(|e| StoreError::Config(format!("invalid SQLite URL {url}: {e}")))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(if opts.sqlite_synchronous_full {
+                    SqliteSynchronous::Full
+                } else {
+                    SqliteSynchronous::Normal
+                })
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(opts.max_connections.max(1))
+                .acquire_timeout(opts.connect_timeout)
+                .connect_with(co)
+                .await
+                .map_err(|e| StoreError::Config(format!("cannot open SQLite database {url}: {e}")))?;
+            Ok(Db::Sqlite(pool))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let mut co = PgConnectOptions::from_str(url).map_err(|e| {
+                StoreError::Config(format!("invalid PostgreSQL URL {}: {e}", redact_url(url)))
+            })?;
+            if let Some(schema) = &opts.pg_schema {
+                co = co.options([("search_path", schema.as_str())]);
+            }
+            let pool = PgPoolOptions::new()
+                .max_connections(opts.max_connections.max(1))
+                .acquire_timeout(opts.connect_timeout)
+                .connect_with(co)
+                .await
+                .map_err(|e| {
+                    StoreError::Config(format!(
+                        "cannot connect to PostgreSQL at {}: {e}",
+                        redact_url(url)
+                    ))
+                })?;
+            Ok(Db::Postgres(pool))
+        } else {
+            Err(StoreError::Config(format!(
+                "unsupported database URL {}: use sqlite:PATH or postgres://…",
+                redact_url(url)
+            )))
+        }
+    }
+
+    /// Which back end this is.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Apply pending migrations of this back end.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Db::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
+            Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// Names of the embedded migrations of a back end (for the lockstep check).
+    pub fn migration_names(backend: Backend) -> Vec<String> {
+        let m = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        m.iter()
+            .map(|m| format!("{}_{}", m.version, m.description))
+            .collect()
+    }
+
+    /// Begin a write transaction. On SQLite this is `BEGIN IMMEDIATE`, which takes the write
+    /// lock up front so that a read-then-write transaction cannot fail to upgrade.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// A pooled connection for reads.
+    pub async fn conn(&self) -> Result<Conn, StoreError> {
+        Ok(match self {
+            Db::Sqlite(p) => Conn::Sqlite(p.acquire().await?),
+            Db::Postgres(p) => Conn::Postgres(p.acquire().await?),
+        })
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut c = self.conn().await?;
+        on!(c.h(), |c| sqlx::query("select 1").execute(&mut *c).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Close all connections.
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(p) => p.close().await,
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// A transaction on either back end. Dropped without [`Tx::commit`], it rolls back.
+pub enum Tx {
+    /// SQLite transaction.
+    Sqlite(Transaction<'static, Sqlite>),
+    /// PostgreSQL transaction.
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    /// A handle for repository calls.
+    pub fn h(&mut self) -> H<'_> {
+        match self {
+            Tx::Sqlite(t) => H::Sqlite(t),
+            Tx::Postgres(t) => H::Postgres(t),
+        }
+    }
+
+    /// Commit durably.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// A pooled connection on either back end.
+pub enum Conn {
+    /// SQLite connection.
+    Sqlite(PoolConnection<Sqlite>),
+    /// PostgreSQL connection.
+    Postgres(PoolConnection<Postgres>),
+}
+
+impl Conn {
+    /// A handle for repository calls.
+    pub fn h(&mut self) -> H<'_> {
+        match self {
+            Conn::Sqlite(c) => H::Sqlite(c),
+            Conn::Postgres(c) => H::Postgres(c),
+        }
+    }
+}
+
+/// A borrowed connection of either back end; repository functions take one by value.
+pub enum H<'a> {
+    /// SQLite.
+    Sqlite(&'a mut SqliteConnection),
+    /// PostgreSQL.
+    Postgres(&'a mut PgConnection),
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://ow:secret@db:5432/ow"),
+            "postgres://ow:***@db:5432/ow"
+        );
+        assert_eq!(
+            redact_url("postgres://postgres@127.0.0.1/x"),
+            "postgres://postgres@127.0.0.1/x"
+        );
+        assert_eq!(redact_url("sqlite:data/x.db"), "sqlite:data/x.db");
+    }
+}

@@ -1,0 +1,43 @@
+//! # onewindow-storage
+//!
+//! All SQL of OneWindow lives here. One query code path serves both back ends: a [`Db`] enum
+//! holds either an SQLite or a PostgreSQL pool, and the private `on!` macro stamps the same sqlx
+//! body once per back end (SQL written in the common subset: `$n` placeholders, `returning`,
+//! lowercase keywords, no vendor functions). Where the back ends must differ, the difference is
+//! an explicit match arm in the module concerned.
+//!
+//! Repository functions take an [`H`] (a handle on one connection, borrowed from a [`Tx`] or a
+//! [`Conn`]) so that the same function works inside a use-case transaction and for plain reads.
+#![warn(missing_docs)]
+
+mod db;
+mod error;
+
+pub mod audit;
+pub mod calendar;
+pub mod org;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
+
+pub use db::{Backend, Conn, Db, DbOptions, H, Tx};
+pub use error::StoreError;
+
+/// Current time truncated to microseconds, the precision every back end stores exactly.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}
+
+/// A random token of `n` bytes, hex-encoded (for sessions, CSRF and API tokens).
+pub fn random_token(n: usize) -> Result<String, StoreError> {
+    let mut buf = vec![0u8; n];
+    getrandom::fill(&mut buf).map_err(|e| StoreError::Other(format!("random source: {e}")))?;
+    Ok(hex::encode(buf))
+}
+
+/// SHA-256 (hex) of a secret token, as stored.
+pub fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
