@@ -2,7 +2,8 @@
 
 use onewindow_domain::audit::{AuditRecord, ChainBreak, ChainVerifier};
 use onewindow_domain::org::Permission;
-use onewindow_storage::audit::{self as store, AuditFilter};
+use onewindow_storage::audit as store;
+pub use onewindow_storage::audit::AuditFilter;
 
 use crate::{App, AppError, AppResult, Ctx, Principal};
 
@@ -21,7 +22,10 @@ pub async fn list(
         };
         let mine = u.grants.departments_with(Permission::ViewAudit);
         filter.departments = Some(match filter.departments.take() {
-            Some(asked) => asked.into_iter().filter(|d| mine.contains(&onewindow_domain::ids::DepartmentId(*d))).collect(),
+            Some(asked) => asked
+                .into_iter()
+                .filter(|d| mine.contains(&onewindow_domain::ids::DepartmentId(*d)))
+                .collect(),
             None => mine.iter().map(|d| d.get()).collect(),
         });
     }

@@ -114,7 +114,9 @@ pub(crate) async fn current_user(h: H<'_>, u: &UserRow) -> AppResult<CurrentUser
 
 /// Local time (China Standard Time, UTC+8, no daylight saving) for messages.
 pub fn cst(t: DateTime<Utc>) -> String {
-    (t + Duration::hours(8)).format("%Y-%m-%d %H:%M").to_string()
+    (t + Duration::hours(8))
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// Log in with username and password. Failures are audited; `lockout_threshold` failures in a
@@ -277,12 +279,7 @@ pub async fn logout(app: &App, ctx: &Ctx, token: &str) -> AppResult<()> {
 
 /// A logged-in user changes their own password (old password required). Other sessions of
 /// the user are closed.
-pub async fn change_own_password(
-    app: &App,
-    ctx: &Ctx,
-    old: &str,
-    new: &str,
-) -> AppResult<()> {
+pub async fn change_own_password(app: &App, ctx: &Ctx, old: &str, new: &str) -> AppResult<()> {
     let me = ctx.user().ok_or(AppError::Unauthenticated)?;
     check_password_policy(new)?;
     let row = {
@@ -365,10 +362,7 @@ pub async fn create_api_token(
     )
     .await?;
     tx.commit().await?;
-    Ok(IssuedToken {
-        id: row.id,
-        secret,
-    })
+    Ok(IssuedToken { id: row.id, secret })
 }
 
 /// Resolve a bearer token to its user (`None` if unknown, revoked, expired or the user is
@@ -386,7 +380,10 @@ pub async fn token_user(app: &App, secret: &str) -> AppResult<Option<CurrentUser
     if !user.active {
         return Ok(None);
     }
-    if tok.last_used_at.is_none_or(|l| t - l > Duration::minutes(5)) {
+    if tok
+        .last_used_at
+        .is_none_or(|l| t - l > Duration::minutes(5))
+    {
         tokens::touch(c.h(), tok.id, t).await?;
     }
     Ok(Some(current_user(c.h(), &user).await?))
@@ -413,4 +410,14 @@ pub async fn revoke_api_token(app: &App, ctx: &Ctx, token_id: i64) -> AppResult<
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// All API tokens (token administrators only).
+pub async fn list_api_tokens(app: &App, ctx: &Ctx) -> AppResult<Vec<tokens::ApiTokenRow>> {
+    ctx.require(
+        onewindow_domain::org::Permission::ManageApiTokens,
+        &onewindow_domain::org::Target::global(),
+    )?;
+    let mut c = app.db.conn().await?;
+    Ok(tokens::list(c.h()).await?)
 }

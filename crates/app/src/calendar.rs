@@ -70,7 +70,12 @@ pub async fn set_year(app: &App, ctx: &Ctx, data: YearData) -> AppResult<()> {
     )
     .await?;
     tx.commit().await?;
-    let cal = app.calendar().as_ref().clone().with_year(data).map_err(AppError::Domain)?;
+    let cal = app
+        .calendar()
+        .as_ref()
+        .clone()
+        .with_year(data)
+        .map_err(AppError::Domain)?;
     app.set_calendar(cal);
     Ok(())
 }

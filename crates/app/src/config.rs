@@ -135,12 +135,11 @@ impl Config {
         file: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Config, ConfigError> {
-        let defaults = toml::Table::try_from(Config::default()).map_err(|e| {
-            ConfigError::Invalid {
+        let defaults =
+            toml::Table::try_from(Config::default()).map_err(|e| ConfigError::Invalid {
                 origin: "defaults".into(),
                 message: e.to_string(),
-            }
-        })?;
+            })?;
         let mut table = defaults.clone();
         if let Some(path) = file {
             let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -239,16 +238,15 @@ impl Config {
         if self.db_max_connections == 0 {
             return Err(bad("db_max_connections", "must be at least 1".into()));
         }
-        if let Some(u) = &self.database_url {
-            if !(u.starts_with("sqlite:")
+        if let Some(u) = &self.database_url
+            && !(u.starts_with("sqlite:")
                 || u.starts_with("postgres://")
                 || u.starts_with("postgresql://"))
-            {
-                return Err(bad(
-                    "database_url",
-                    "must start with sqlite:, postgres:// or postgresql://".into(),
-                ));
-            }
+        {
+            return Err(bad(
+                "database_url",
+                "must start with sqlite:, postgres:// or postgresql://".into(),
+            ));
         }
         Ok(())
     }

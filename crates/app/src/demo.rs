@@ -45,9 +45,19 @@ pub const REGIONS: &[(&str, &str)] = &[
 /// Departments: full name, short name, region, organisation-code body (for a synthetic but
 /// check-digit-valid 统一社会信用代码).
 pub const DEPARTMENTS: &[(&str, &str, &str, &str)] = &[
-    ("泉州市行政服务中心管委会", "行政服务中心", "350500", "00301001"),
+    (
+        "泉州市行政服务中心管委会",
+        "行政服务中心",
+        "350500",
+        "00301001",
+    ),
     ("泉州市发展和改革委员会", "发改", "350500", "00301002"),
-    ("泉州市自然资源和规划局", "自然资源和规划", "350500", "00301003"),
+    (
+        "泉州市自然资源和规划局",
+        "自然资源和规划",
+        "350500",
+        "00301003",
+    ),
     ("泉州市住房和城乡建设局", "住建", "350500", "00301004"),
     ("泉州市市场监督管理局", "市场监管", "350500", "00301005"),
     ("泉州市公安局", "公安", "350500", "00301006"),
@@ -60,7 +70,12 @@ pub const DEPARTMENTS: &[(&str, &str, &str, &str)] = &[
     ("泉州市生态环境局", "生态环境", "350500", "00301013"),
     ("泉州市消防救援支队", "消防", "350500", "00301014"),
     ("泉州市卫生健康委员会", "卫健", "350500", "00301015"),
-    ("晋江市行政服务中心管委会", "晋江行政服务中心", "350582", "00302001"),
+    (
+        "晋江市行政服务中心管委会",
+        "晋江行政服务中心",
+        "350582",
+        "00302001",
+    ),
     ("晋江市市场监督管理局", "晋江市场监管", "350582", "00302005"),
 ];
 
@@ -85,20 +100,83 @@ pub const WINDOWS: &[(&str, &str, &str, Option<&str>)] = &[
     ("E01", "中介服务超市", "中介服务", None),
 ];
 
+/// One demo account: username, display name, home department, grants.
+pub type DemoUser = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static [(Role, Option<&'static str>)],
+);
+
 /// Demo accounts: username, display name, home department (short name), grants
 /// (role, department short name or None for the city region / global).
-pub const USERS: &[(&str, &str, Option<&str>, &[(Role, Option<&str>)])] = &[
-    ("admin", "系统管理员", Some("行政服务中心"), &[(Role::SystemAdmin, None)]),
-    ("catalog", "林事项", Some("行政服务中心"), &[(Role::CatalogManager, None)]),
-    ("clerk", "陈受理", Some("行政服务中心"), &[(Role::IntakeClerk, None)]),
-    ("reviewer.scjg", "王审查", Some("市场监管"), &[(Role::DeptReviewer, Some("市场监管"))]),
-    ("lead.scjg", "黄科长", Some("市场监管"), &[(Role::DeptLead, Some("市场监管"))]),
-    ("reviewer.ga", "张审查", Some("公安"), &[(Role::DeptReviewer, Some("公安"))]),
-    ("reviewer.sw", "李审查", Some("税务"), &[(Role::DeptReviewer, Some("税务"))]),
-    ("reviewer.rh", "吴审查", Some("人民银行"), &[(Role::DeptReviewer, Some("人民银行"))]),
-    ("disclosure", "郑公开", Some("行政服务中心"), &[(Role::DisclosureOfficer, Some("行政服务中心"))]),
-    ("publisher", "蔡审核", Some("行政服务中心"), &[(Role::PublishingReviewer, Some("行政服务中心"))]),
-    ("analyst", "许分析", Some("行政服务中心"), &[(Role::Analyst, None)]),
+pub const USERS: &[DemoUser] = &[
+    (
+        "admin",
+        "系统管理员",
+        Some("行政服务中心"),
+        &[(Role::SystemAdmin, None)],
+    ),
+    (
+        "catalog",
+        "林事项",
+        Some("行政服务中心"),
+        &[(Role::CatalogManager, None)],
+    ),
+    (
+        "clerk",
+        "陈受理",
+        Some("行政服务中心"),
+        &[(Role::IntakeClerk, None)],
+    ),
+    (
+        "reviewer.scjg",
+        "王审查",
+        Some("市场监管"),
+        &[(Role::DeptReviewer, Some("市场监管"))],
+    ),
+    (
+        "lead.scjg",
+        "黄科长",
+        Some("市场监管"),
+        &[(Role::DeptLead, Some("市场监管"))],
+    ),
+    (
+        "reviewer.ga",
+        "张审查",
+        Some("公安"),
+        &[(Role::DeptReviewer, Some("公安"))],
+    ),
+    (
+        "reviewer.sw",
+        "李审查",
+        Some("税务"),
+        &[(Role::DeptReviewer, Some("税务"))],
+    ),
+    (
+        "reviewer.rh",
+        "吴审查",
+        Some("人民银行"),
+        &[(Role::DeptReviewer, Some("人民银行"))],
+    ),
+    (
+        "disclosure",
+        "郑公开",
+        Some("行政服务中心"),
+        &[(Role::DisclosureOfficer, Some("行政服务中心"))],
+    ),
+    (
+        "publisher",
+        "蔡审核",
+        Some("行政服务中心"),
+        &[(Role::PublishingReviewer, Some("行政服务中心"))],
+    ),
+    (
+        "analyst",
+        "许分析",
+        Some("行政服务中心"),
+        &[(Role::Analyst, None)],
+    ),
 ];
 
 /// What seeding did.
@@ -152,9 +230,8 @@ pub async fn seed(app: &App) -> AppResult<DemoSummary> {
         depts.push(row);
         sum.created += 1;
     }
-    let dept_id = |short: &str| -> Option<i64> {
-        depts.iter().find(|d| d.short_name == short).map(|d| d.id)
-    };
+    let dept_id =
+        |short: &str| -> Option<i64> { depts.iter().find(|d| d.short_name == short).map(|d| d.id) };
 
     let windows = {
         let mut c = app.db.conn().await?;
@@ -189,7 +266,9 @@ pub async fn seed(app: &App) -> AppResult<DemoSummary> {
             .push((username.to_string(), display.to_string(), roles));
         let exists = {
             let mut c = app.db.conn().await?;
-            store_users::find_user_by_username(c.h(), username).await?.is_some()
+            store_users::find_user_by_username(c.h(), username)
+                .await?
+                .is_some()
         };
         if exists {
             continue;

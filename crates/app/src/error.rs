@@ -90,7 +90,9 @@ impl AppError {
             AppError::Unauthenticated => "not logged in, or the session expired".into(),
             AppError::InvalidCredentials => "wrong username or password".into(),
             AppError::Locked { until } => {
-                format!("account temporarily locked after repeated failures; try again after {until}")
+                format!(
+                    "account temporarily locked after repeated failures; try again after {until}"
+                )
             }
             AppError::Disabled => "account disabled".into(),
             AppError::Forbidden => "you are not allowed to do this".into(),

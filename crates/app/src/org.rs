@@ -7,7 +7,8 @@ use onewindow_domain::audit::AuditAction;
 use onewindow_domain::identity::CreditCode;
 use onewindow_domain::org::{Permission, Target};
 use onewindow_domain::region::RegionCode;
-use onewindow_storage::org::{DepartmentFields, DepartmentRow, RegionRow, WindowFields, WindowRow};
+use onewindow_storage::org::{DepartmentFields, WindowFields};
+pub use onewindow_storage::org::{DepartmentRow, RegionRow, WindowRow};
 use onewindow_storage::{audit, org};
 use serde_json::json;
 
@@ -131,14 +132,16 @@ async fn validate_department(app: &App, d: &DepartmentInput) -> AppResult<Depart
     };
     let rc = RegionCode::parse(&d.region_code)?;
     let mut c = app.db.conn().await?;
-    org::get_region(c.h(), rc.as_str()).await.map_err(|e| match e {
-        onewindow_storage::StoreError::NotFound => AppError::Domain(DomainError::field(
-            "region_code",
-            format!("区划 {} 不存在", rc.as_str()),
-            format!("region_code: region {} does not exist", rc.as_str()),
-        )),
-        other => other.into(),
-    })?;
+    org::get_region(c.h(), rc.as_str())
+        .await
+        .map_err(|e| match e {
+            onewindow_storage::StoreError::NotFound => AppError::Domain(DomainError::field(
+                "region_code",
+                format!("区划 {} 不存在", rc.as_str()),
+                format!("region_code: region {} does not exist", rc.as_str()),
+            )),
+            other => other.into(),
+        })?;
     Ok(DepartmentFields {
         name,
         short_name,
@@ -163,10 +166,10 @@ pub async fn get_department(app: &App, id: i64) -> AppResult<DepartmentRow> {
 /// Find a department by id, exact name or short name (for the CLI).
 pub async fn find_department(app: &App, key: &str) -> AppResult<DepartmentRow> {
     let mut c = app.db.conn().await?;
-    if let Ok(id) = key.trim().parse::<i64>() {
-        if let Ok(d) = org::get_department(c.h(), id).await {
-            return Ok(d);
-        }
+    if let Ok(id) = key.trim().parse::<i64>()
+        && let Ok(d) = org::get_department(c.h(), id).await
+    {
+        return Ok(d);
     }
     org::find_department_by_name(c.h(), key.trim())
         .await?
@@ -174,7 +177,11 @@ pub async fn find_department(app: &App, key: &str) -> AppResult<DepartmentRow> {
 }
 
 /// Create a department.
-pub async fn create_department(app: &App, ctx: &Ctx, d: DepartmentInput) -> AppResult<DepartmentRow> {
+pub async fn create_department(
+    app: &App,
+    ctx: &Ctx,
+    d: DepartmentInput,
+) -> AppResult<DepartmentRow> {
     let f = validate_department(app, &d).await?;
     ctx.require(
         Permission::ManageOrganisation,

@@ -4,7 +4,7 @@ use onewindow_domain::DomainError;
 use onewindow_domain::audit::AuditAction;
 use onewindow_domain::org::{Permission, Role, Target, check_password_policy, check_username};
 use onewindow_domain::region::RegionCode;
-use onewindow_storage::users::{GrantRow, UserRow};
+pub use onewindow_storage::users::{GrantRow, UserRow};
 use onewindow_storage::{H, audit, org, sessions, users};
 use serde::Serialize;
 use serde_json::json;
@@ -150,7 +150,10 @@ pub async fn create_user(app: &App, ctx: &Ctx, new: NewUser) -> AppResult<UserVi
     }
     let hash = hash_password(app, &new.password).await?;
     let mut tx = app.db.begin().await?;
-    if users::find_user_by_username(tx.h(), &username).await?.is_some() {
+    if users::find_user_by_username(tx.h(), &username)
+        .await?
+        .is_some()
+    {
         return Err(AppError::conflict(
             format!("用户名 {username} 已存在"),
             format!("username {username} already exists"),
@@ -261,6 +264,9 @@ pub async fn update_user(
     expected_version: i64,
 ) -> AppResult<UserRow> {
     let before = get_user(app, ctx, id).await?.user;
+    if !active {
+        refuse_self_lockout(ctx, id)?;
+    }
     {
         let mut c = app.db.conn().await?;
         let target = target_of_department(c.h(), department_id).await?;
@@ -304,6 +310,9 @@ pub async fn update_user(
 /// Disable or enable an account (disabling closes its sessions at once).
 pub async fn set_active(app: &App, ctx: &Ctx, id: i64, active: bool) -> AppResult<UserRow> {
     let before = get_user(app, ctx, id).await?.user;
+    if !active {
+        refuse_self_lockout(ctx, id)?;
+    }
     let mut tx = app.db.begin().await?;
     let after = users::set_active(tx.h(), id, active).await?;
     if !active {
@@ -365,9 +374,7 @@ pub async fn add_grant(app: &App, ctx: &Ctx, user_id: i64, g: GrantInput) -> App
                 GrantScopeInput::Region { region } => {
                     x.region_code.as_deref() == Some(region.as_str())
                 }
-                GrantScopeInput::Department { department } => {
-                    x.department_id == Some(*department)
-                }
+                GrantScopeInput::Department { department } => x.department_id == Some(*department),
             }
     });
     if dup {
@@ -396,6 +403,13 @@ pub async fn add_grant(app: &App, ctx: &Ctx, user_id: i64, g: GrantInput) -> App
 /// Remove a grant from an account.
 pub async fn remove_grant(app: &App, ctx: &Ctx, user_id: i64, grant_id: i64) -> AppResult<()> {
     let view = get_user(app, ctx, user_id).await?;
+    let removing_admin = view
+        .grants
+        .iter()
+        .any(|g| g.id == grant_id && g.role == Role::SystemAdmin.as_str());
+    if removing_admin {
+        refuse_self_lockout(ctx, user_id)?;
+    }
     let mut tx = app.db.begin().await?;
     let row = users::delete_grant(tx.h(), user_id, grant_id).await?;
     audit::append(
@@ -410,5 +424,17 @@ pub async fn remove_grant(app: &App, ctx: &Ctx, user_id: i64, grant_id: i64) -> 
     )
     .await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// An administrator may not disable their own account or remove their own system-administrator
+/// grant: the platform must never be left without a way back in through the web.
+fn refuse_self_lockout(ctx: &Ctx, target_user: i64) -> AppResult<()> {
+    if ctx.user().is_some_and(|u| u.id.get() == target_user) {
+        return Err(AppError::conflict(
+            "不能停用自己的账号，也不能移除自己的系统管理员授权（请由另一位管理员操作）",
+            "you cannot disable your own account or remove your own administrator grant (ask another administrator)",
+        ));
+    }
     Ok(())
 }

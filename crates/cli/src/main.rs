@@ -1,1 +1,192 @@
-fn main() {}
+//! `onewindow`: the one binary of the platform. Subcommand names and behaviour follow the
+//! operators' contract (docs/ARCHITECTURE.md, "CLI"): exit status 0 on success, non-zero with one
+//! clear line on standard error otherwise.
+
+mod commands;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// 一窗通办 OneWindow — platform of a municipal administrative service center.
+#[derive(Parser, Debug)]
+#[command(name = "onewindow", version, about, long_about = None)]
+pub struct Cli {
+    /// Configuration file (TOML). Also ONEWINDOW_CONFIG.
+    #[arg(long, global = true, env = "ONEWINDOW_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Data directory (embedded database, search index, files). Also ONEWINDOW_DATA_DIR.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL: sqlite:PATH or postgres://… Also ONEWINDOW_DATABASE_URL.
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the platform (web pages and JSON API).
+    Serve(ServeArgs),
+    /// Apply database migrations.
+    Migrate,
+    /// Demo data.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+    /// Print a commented default configuration.
+    DefaultConfig,
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Identifiers.
+    #[command(subcommand)]
+    Id(IdCommand),
+    /// The working-day calendar.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+}
+
+/// `serve` options.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Seed the demo data (idempotently) and print the demo logins.
+    #[arg(long)]
+    pub demo: bool,
+    /// Address to listen on. Also ONEWINDOW_LISTEN.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<String>,
+}
+
+/// `demo` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum DemoCommand {
+    /// Seed the demo data without serving (idempotent).
+    Seed,
+}
+
+/// How to supply a password.
+#[derive(Args, Debug)]
+pub struct PasswordArgs {
+    /// Read the password from standard input (first line).
+    #[arg(long, conflicts_with = "password")]
+    pub password_stdin: bool,
+    /// The password (visible in the process list; prefer --password-stdin). A random one is
+    /// generated and printed when neither is given.
+    #[arg(long)]
+    pub password: Option<String>,
+}
+
+/// `user` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a staff account.
+    Add {
+        /// Login name (a–z, 0–9, . _ -).
+        username: String,
+        /// Display name.
+        #[arg(long = "name")]
+        display_name: String,
+        /// Home department: id, exact name or short name.
+        #[arg(long)]
+        department: Option<String>,
+        /// Role grant, repeatable: ROLE, ROLE@global, ROLE@region:CODE or ROLE@department
+        /// (the home department). Roles: system_admin, catalog_manager, intake_clerk,
+        /// dept_reviewer, dept_lead, disclosure_officer, publishing_reviewer, analyst.
+        #[arg(long = "role")]
+        roles: Vec<String>,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+    /// Set a staff account's password (clears any lockout, closes its sessions).
+    Passwd {
+        /// Login name.
+        username: String,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+    /// Disable a staff account (closes its sessions at once).
+    Disable {
+        /// Login name.
+        username: String,
+    },
+    /// Re-enable a disabled staff account.
+    Enable {
+        /// Login name.
+        username: String,
+    },
+    /// Issue an API token acting as the account; the token is printed once.
+    Token {
+        /// Login name.
+        username: String,
+        /// Label of the token.
+        #[arg(long)]
+        name: String,
+        /// Validity in days (default: no expiry).
+        #[arg(long)]
+        days: Option<i64>,
+    },
+}
+
+/// `audit` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Check the hash chain: exit 0 when intact, otherwise exit 1 naming the first broken event.
+    Verify,
+}
+
+/// `id` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum IdCommand {
+    /// Validate a resident ID number or unified social credit code: prints the kind
+    /// (`resident-id` or `credit-code`) and the normalised value; exit 1 with the reason if
+    /// invalid.
+    Check {
+        /// The number.
+        value: String,
+    },
+}
+
+/// `calendar` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum CalendarCommand {
+    /// Print the date N working days after DATE (DATE itself not counted).
+    Add {
+        /// Start date, YYYY-MM-DD.
+        date: String,
+        /// Number of working days.
+        n: u32,
+    },
+    /// Print `working` or `off` for a date.
+    IsWorking {
+        /// Date, YYYY-MM-DD.
+        date: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(commands::run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

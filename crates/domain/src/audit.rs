@@ -262,13 +262,17 @@ impl AuditRecord {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainBreak {
     /// The record's fields no longer produce its stored hash: it was altered.
-    #[error("审计事件 #{seq} 已被篡改（内容与哈希不符） / audit event #{seq} was altered (hash mismatch)")]
+    #[error(
+        "审计事件 #{seq} 已被篡改（内容与哈希不符） / audit event #{seq} was altered (hash mismatch)"
+    )]
     Altered {
         /// The record.
         seq: i64,
     },
     /// The record does not point at the previous record's hash.
-    #[error("审计事件 #{seq} 与前一事件的链接断开 / audit event #{seq} does not link to the previous event")]
+    #[error(
+        "审计事件 #{seq} 与前一事件的链接断开 / audit event #{seq} does not link to the previous event"
+    )]
     BrokenLink {
         /// The record.
         seq: i64,
@@ -363,7 +367,11 @@ mod tests {
         let mut out: Vec<(AuditRecord, String)> = Vec::new();
         for i in 0..n {
             let prev = out.last().map(|(r, h)| (r.seq, h.as_str()));
-            let r = AuditRecord::chain(&ev(i), t + chrono::Duration::microseconds(i * 1234567), prev);
+            let r = AuditRecord::chain(
+                &ev(i),
+                t + chrono::Duration::microseconds(i * 1234567),
+                prev,
+            );
             let h = r.hash();
             out.push((r, h));
         }

@@ -331,7 +331,10 @@ pub fn check_password_policy(password: &str) -> Result<(), crate::DomainError> {
 /// Validate a staff username: 3–32 characters of `a-z 0-9 . _ -`, starting with a letter.
 pub fn check_username(username: &str) -> Result<(), crate::DomainError> {
     let ok_len = (3..=32).contains(&username.len());
-    let ok_first = username.chars().next().is_some_and(|c| c.is_ascii_lowercase());
+    let ok_first = username
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase());
     let ok_chars = username
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
@@ -402,8 +405,16 @@ mod tests {
     #[test]
     fn intake_clerk_cannot_decide() {
         // 受审分离: intake is separated from review and decision.
-        assert!(!Role::IntakeClerk.permissions().contains(&Permission::DecideCases));
-        assert!(!Role::IntakeClerk.permissions().contains(&Permission::ReviewCases));
+        assert!(
+            !Role::IntakeClerk
+                .permissions()
+                .contains(&Permission::DecideCases)
+        );
+        assert!(
+            !Role::IntakeClerk
+                .permissions()
+                .contains(&Permission::ReviewCases)
+        );
     }
 
     #[test]

@@ -60,7 +60,11 @@ pub async fn append(mut h: H<'_>, ev: &NewAuditEvent) -> Result<AuditRecord, Sto
     )
     .fetch_one(&mut **c)
     .await)?;
-    let prev = if seq == 0 { None } else { Some((seq, hash.as_str())) };
+    let prev = if seq == 0 {
+        None
+    } else {
+        Some((seq, hash.as_str()))
+    };
     let rec = AuditRecord::chain(ev, now(), prev);
     let new_hash = rec.hash();
     let sql = format!(
@@ -81,12 +85,16 @@ pub async fn append(mut h: H<'_>, ev: &NewAuditEvent) -> Result<AuditRecord, Sto
         .bind(&rec.prev_hash)
         .bind(&new_hash)
         .execute(&mut **c)
-        .await.map(|r| r.rows_affected()))?;
-    on!(&mut h, |c| sqlx::query("update audit_head set seq = $1, hash = $2 where id = 1")
-        .bind(rec.seq)
-        .bind(&new_hash)
-        .execute(&mut **c)
-        .await.map(|r| r.rows_affected()))?;
+        .await
+        .map(|r| r.rows_affected()))?;
+    on!(&mut h, |c| sqlx::query(
+        "update audit_head set seq = $1, hash = $2 where id = 1"
+    )
+    .bind(rec.seq)
+    .bind(&new_hash)
+    .execute(&mut **c)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(rec)
 }
 
@@ -106,11 +114,13 @@ pub async fn batch_after(
     limit: i64,
 ) -> Result<Vec<(AuditRecord, String)>, StoreError> {
     let sql = format!("select {EV_COLS} from audit_events where seq > $1 order by seq limit $2");
-    let rows = on!(h, |c| sqlx::query_as::<_, EventRow>(sqlx::AssertSqlSafe(sql.clone()))
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&mut *c)
-        .await)?;
+    let rows = on!(h, |c| sqlx::query_as::<_, EventRow>(sqlx::AssertSqlSafe(
+        sql.clone()
+    ))
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await)?;
     Ok(rows.into_iter().map(EventRow::split).collect())
 }
 

@@ -36,7 +36,8 @@ pub async fn put_year(
 ) -> Result<CalendarYearRow, StoreError> {
     let t = now();
     let row = match expected_version {
-        None => on!(h, |c| sqlx::query_as::<_, CalendarYearRow>(
+        None => on!(h, |c| {
+            sqlx::query_as::<_, CalendarYearRow>(
             "insert into calendar_years (year, data, version, updated_at) values ($1, $2, 1, $3) \
              on conflict (year) do nothing returning year, data, version, updated_at"
         )
@@ -44,7 +45,8 @@ pub async fn put_year(
         .bind(data)
         .bind(t)
         .fetch_optional(&mut *c)
-        .await)?,
+        .await
+        })?,
         Some(v) => on!(h, |c| sqlx::query_as::<_, CalendarYearRow>(
             "update calendar_years set data = $1, version = version + 1, updated_at = $2 \
              where year = $3 and version = $4 returning year, data, version, updated_at"

@@ -73,7 +73,10 @@ impl DbOptions {
 
     /// The SQLite URL of a file inside a data directory.
     pub fn sqlite_in(data_dir: &Path) -> Self {
-        Self::new(format!("sqlite:{}", data_dir.join("onewindow.db").display()))
+        Self::new(format!(
+            "sqlite:{}",
+            data_dir.join("onewindow.db").display()
+        ))
     }
 }
 
@@ -112,7 +115,9 @@ impl Db {
                 .acquire_timeout(opts.connect_timeout)
                 .connect_with(co)
                 .await
-                .map_err(|e| StoreError::Config(format!("cannot open SQLite database {url}: {e}")))?;
+                .map_err(|e| {
+                    StoreError::Config(format!("cannot open SQLite database {url}: {e}"))
+                })?;
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let mut co = PgConnectOptions::from_str(url).map_err(|e| {
@@ -189,7 +194,10 @@ impl Db {
     /// Whether the database answers a trivial query.
     pub async fn ping(&self) -> Result<(), StoreError> {
         let mut c = self.conn().await?;
-        on!(c.h(), |c| sqlx::query("select 1").execute(&mut *c).await.map(|r| r.rows_affected()))?;
+        on!(c.h(), |c| sqlx::query("select 1")
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -254,7 +262,6 @@ pub enum H<'a> {
     /// PostgreSQL.
     Postgres(&'a mut PgConnection),
 }
-
 
 #[cfg(test)]
 mod tests {

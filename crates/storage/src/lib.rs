@@ -41,3 +41,27 @@ pub fn token_hash(token: &str) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(token.as_bytes()))
 }
+
+/// Pool types, for test support that runs raw SQL.
+pub type PgPoolRef = sqlx::PgPool;
+/// Pool types, for test support that runs raw SQL.
+pub type SqlitePoolRef = sqlx::SqlitePool;
+
+/// Raw SQL for tests and maintenance tools (never used by the application itself).
+pub mod raw {
+    /// Execute one statement on PostgreSQL.
+    pub async fn exec_pg(p: &sqlx::PgPool, sql: &str) -> Result<u64, sqlx::Error> {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected())
+    }
+
+    /// Execute one statement on SQLite.
+    pub async fn exec_sqlite(p: &sqlx::SqlitePool, sql: &str) -> Result<u64, sqlx::Error> {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected())
+    }
+}

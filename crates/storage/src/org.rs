@@ -165,7 +165,9 @@ pub async fn find_department_by_name(
     h: H<'_>,
     name: &str,
 ) -> Result<Option<DepartmentRow>, StoreError> {
-    let sql = format!("select {DEPT_COLS} from departments where name = $1 or short_name = $1 order by id limit 1");
+    let sql = format!(
+        "select {DEPT_COLS} from departments where name = $1 or short_name = $1 order by id limit 1"
+    );
     Ok(on!(h, |c| sqlx::query_as::<_, DepartmentRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )
@@ -326,9 +328,9 @@ pub async fn update_window(
          active = $6, version = version + 1, updated_at = $7 where id = $8 and version = $9 \
          returning {WIN_COLS}"
     );
-    let row = on!(h, |c| sqlx::query_as::<_, WindowRow>(
-        sqlx::AssertSqlSafe(sql.clone())
-    )
+    let row = on!(h, |c| sqlx::query_as::<_, WindowRow>(sqlx::AssertSqlSafe(
+        sql.clone()
+    ))
     .bind(&f.number)
     .bind(&f.name)
     .bind(&f.hall)

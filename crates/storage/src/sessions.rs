@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::db::{H, on};
 use crate::StoreError;
+use crate::db::{H, on};
 
 /// A stored session (the id is the SHA-256 of the cookie token).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -28,7 +28,8 @@ pub struct SessionRow {
 
 /// Store a new session.
 pub async fn insert_session(h: H<'_>, s: &SessionRow) -> Result<(), StoreError> {
-    on!(h, |c| sqlx::query(
+    on!(h, |c| {
+        sqlx::query(
         "insert into sessions (id, user_id, csrf_token, created_at, expires_at, last_seen_at, source, user_agent) \
          values ($1, $2, $3, $4, $5, $6, $7, $8)"
     )
@@ -41,7 +42,8 @@ pub async fn insert_session(h: H<'_>, s: &SessionRow) -> Result<(), StoreError> 
     .bind(&s.source)
     .bind(&s.user_agent)
     .execute(&mut *c)
-    .await.map(|r| r.rows_affected()))?;
+    .await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 
@@ -63,11 +65,14 @@ pub async fn get_live_session(
 
 /// Update last-seen time.
 pub async fn touch_session(h: H<'_>, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
-    on!(h, |c| sqlx::query("update sessions set last_seen_at = $1 where id = $2")
-        .bind(at)
-        .bind(id)
-        .execute(&mut *c)
-        .await.map(|r| r.rows_affected()))?;
+    on!(h, |c| sqlx::query(
+        "update sessions set last_seen_at = $1 where id = $2"
+    )
+    .bind(at)
+    .bind(id)
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -83,18 +88,22 @@ pub async fn delete_session(h: H<'_>, id: &str) -> Result<Option<i64>, StoreErro
 
 /// Delete every session of a user (on disable or password change).
 pub async fn delete_user_sessions(h: H<'_>, user_id: i64) -> Result<u64, StoreError> {
-    Ok(on!(h, |c| sqlx::query("delete from sessions where user_id = $1")
-        .bind(user_id)
-        .execute(&mut *c)
-        .await
-        .map(|r| r.rows_affected()))?)
+    Ok(on!(h, |c| sqlx::query(
+        "delete from sessions where user_id = $1"
+    )
+    .bind(user_id)
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected()))?)
 }
 
 /// Delete expired sessions.
 pub async fn purge_expired(h: H<'_>, at: DateTime<Utc>) -> Result<u64, StoreError> {
-    Ok(on!(h, |c| sqlx::query("delete from sessions where expires_at <= $1")
-        .bind(at)
-        .execute(&mut *c)
-        .await
-        .map(|r| r.rows_affected()))?)
+    Ok(on!(h, |c| sqlx::query(
+        "delete from sessions where expires_at <= $1"
+    )
+    .bind(at)
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected()))?)
 }

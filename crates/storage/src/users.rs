@@ -50,23 +50,27 @@ pub async fn insert_user(
         "insert into users (username, display_name, password_hash, department_id, active, failed_logins, version, created_at, updated_at) \
          values ($1, $2, $3, $4, true, 0, 1, $5, $5) returning {USER_COLS}"
     );
-    Ok(on!(h, |c| sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql.clone()))
-        .bind(username)
-        .bind(display_name)
-        .bind(password_hash)
-        .bind(department_id)
-        .bind(t)
-        .fetch_one(&mut *c)
-        .await)?)
+    Ok(on!(h, |c| sqlx::query_as::<_, UserRow>(
+        sqlx::AssertSqlSafe(sql.clone())
+    )
+    .bind(username)
+    .bind(display_name)
+    .bind(password_hash)
+    .bind(department_id)
+    .bind(t)
+    .fetch_one(&mut *c)
+    .await)?)
 }
 
 /// One account by id.
 pub async fn get_user(h: H<'_>, id: i64) -> Result<UserRow, StoreError> {
     let sql = format!("select {USER_COLS} from users where id = $1");
-    Ok(on!(h, |c| sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql.clone()))
-        .bind(id)
-        .fetch_one(&mut *c)
-        .await)?)
+    Ok(on!(h, |c| sqlx::query_as::<_, UserRow>(
+        sqlx::AssertSqlSafe(sql.clone())
+    )
+    .bind(id)
+    .fetch_one(&mut *c)
+    .await)?)
 }
 
 /// One account by username.
@@ -75,10 +79,12 @@ pub async fn find_user_by_username(
     username: &str,
 ) -> Result<Option<UserRow>, StoreError> {
     let sql = format!("select {USER_COLS} from users where username = $1");
-    Ok(on!(h, |c| sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql.clone()))
-        .bind(username)
-        .fetch_optional(&mut *c)
-        .await)?)
+    Ok(on!(h, |c| sqlx::query_as::<_, UserRow>(
+        sqlx::AssertSqlSafe(sql.clone())
+    )
+    .bind(username)
+    .fetch_optional(&mut *c)
+    .await)?)
 }
 
 /// Accounts, optionally of one department, ordered by username.
@@ -86,10 +92,12 @@ pub async fn list_users(h: H<'_>, department: Option<i64>) -> Result<Vec<UserRow
     let sql = format!(
         "select {USER_COLS} from users where ($1 is null or department_id = $1) order by username"
     );
-    Ok(on!(h, |c| sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql.clone()))
-        .bind(department)
-        .fetch_all(&mut *c)
-        .await)?)
+    Ok(on!(h, |c| sqlx::query_as::<_, UserRow>(
+        sqlx::AssertSqlSafe(sql.clone())
+    )
+    .bind(department)
+    .fetch_all(&mut *c)
+    .await)?)
 }
 
 /// Change display name, department and active flag, guarded by version.
@@ -106,15 +114,17 @@ pub async fn update_user(
         "update users set display_name = $1, department_id = $2, active = $3, \
          version = version + 1, updated_at = $4 where id = $5 and version = $6 returning {USER_COLS}"
     );
-    let row = on!(h, |c| sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql.clone()))
-        .bind(display_name)
-        .bind(department_id)
-        .bind(active)
-        .bind(t)
-        .bind(id)
-        .bind(expected_version)
-        .fetch_optional(&mut *c)
-        .await)?;
+    let row = on!(h, |c| sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(
+        sql.clone()
+    ))
+    .bind(display_name)
+    .bind(department_id)
+    .bind(active)
+    .bind(t)
+    .bind(id)
+    .bind(expected_version)
+    .fetch_optional(&mut *c)
+    .await)?;
     row.ok_or_else(|| StoreError::Conflict(format!("user {id} version {expected_version}")))
 }
 
@@ -124,12 +134,14 @@ pub async fn set_active(h: H<'_>, id: i64, active: bool) -> Result<UserRow, Stor
     let sql = format!(
         "update users set active = $1, version = version + 1, updated_at = $2 where id = $3 returning {USER_COLS}"
     );
-    Ok(on!(h, |c| sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql.clone()))
-        .bind(active)
-        .bind(t)
-        .bind(id)
-        .fetch_one(&mut *c)
-        .await)?)
+    Ok(on!(h, |c| sqlx::query_as::<_, UserRow>(
+        sqlx::AssertSqlSafe(sql.clone())
+    )
+    .bind(active)
+    .bind(t)
+    .bind(id)
+    .fetch_one(&mut *c)
+    .await)?)
 }
 
 /// Replace the password hash and clear any lockout.
@@ -174,7 +186,8 @@ pub async fn reset_login_failures(h: H<'_>, id: i64) -> Result<(), StoreError> {
     )
     .bind(id)
     .execute(&mut *c)
-    .await.map(|r| r.rows_affected()))?;
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -228,7 +241,8 @@ pub async fn insert_grant(
     department_id: Option<i64>,
 ) -> Result<GrantRow, StoreError> {
     let t = now();
-    Ok(on!(h, |c| sqlx::query_as::<_, GrantRow>(
+    Ok(on!(h, |c| {
+        sqlx::query_as::<_, GrantRow>(
         "insert into user_grants (user_id, role, scope_kind, region_code, department_id, created_at) \
          values ($1, $2, $3, $4, $5, $6) \
          returning id, user_id, role, scope_kind, region_code, department_id, created_at"
@@ -240,7 +254,8 @@ pub async fn insert_grant(
     .bind(department_id)
     .bind(t)
     .fetch_one(&mut *c)
-    .await)?)
+    .await
+    })?)
 }
 
 /// Remove a grant of a user; [`StoreError::NotFound`] if it is not theirs.

@@ -1,0 +1,360 @@
+//! What each subcommand does.
+
+use std::io::BufRead;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, anyhow, bail};
+use onewindow_app::audit::Verification;
+use onewindow_app::config::{Config, DEFAULT_CONFIG_TOML};
+use onewindow_app::users::{GrantInput, GrantScopeInput, NewUser};
+use onewindow_app::{App, AppError, Ctx, auth, demo, org, users};
+use onewindow_domain::calendar::{WorkCalendar, parse_date};
+use onewindow_domain::identity::ApplicantId;
+use onewindow_domain::org::Role;
+use onewindow_storage::{Db, DbOptions};
+use onewindow_web::i18n::Lang;
+use onewindow_web::{AppState, WebConfig};
+
+use crate::{
+    AuditCommand, CalendarCommand, Cli, Command, DemoCommand, IdCommand, PasswordArgs, UserCommand,
+};
+
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let mut cfg = Config::load(cli.config.as_deref(), std::env::vars())?;
+    if let Some(d) = &cli.data_dir {
+        cfg.data_dir = d.clone();
+    }
+    if let Some(u) = &cli.database_url {
+        cfg.database_url = Some(u.clone());
+    }
+    cfg.validate()?;
+    Ok(cfg)
+}
+
+fn init_logging(cfg: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&cfg.log_level))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if cfg.log_format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// Connect and migrate; one clear line on failure.
+async fn open(cfg: &Config) -> anyhow::Result<App> {
+    let url = cfg.effective_database_url();
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&cfg.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                cfg.data_dir.display()
+            )
+        })?;
+    }
+    let opts = DbOptions {
+        max_connections: cfg.db_max_connections,
+        sqlite_synchronous_full: cfg.sqlite_synchronous == "full",
+        ..DbOptions::new(url)
+    };
+    let db = Db::connect(&opts).await.map_err(|e| anyhow!("{e}"))?;
+    db.migrate().await.map_err(|e| anyhow!("{e}"))?;
+    App::new(db, cfg.settings()).await.map_err(app_err)
+}
+
+fn app_err(e: AppError) -> anyhow::Error {
+    match e {
+        AppError::Unexpected(inner) => inner,
+        other => anyhow!("{}", other.message(false)),
+    }
+}
+
+fn read_password(p: &PasswordArgs) -> anyhow::Result<(String, bool)> {
+    if p.password_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("reading the password from standard input")?;
+        let pw = line.trim_end_matches(['\r', '\n']).to_string();
+        if pw.is_empty() {
+            bail!("password: nothing was read from standard input");
+        }
+        return Ok((pw, false));
+    }
+    if let Some(pw) = &p.password {
+        return Ok((pw.clone(), false));
+    }
+    let token = onewindow_storage::random_token(9).map_err(|e| anyhow!("{e}"))?;
+    Ok((format!("Ow-{token}"), true))
+}
+
+fn parse_role_spec(spec: &str, home: Option<i64>) -> anyhow::Result<GrantInput> {
+    let (role, scope) = match spec.split_once('@') {
+        Some((r, s)) => (r, Some(s)),
+        None => (spec, None),
+    };
+    let role: Role = role
+        .parse()
+        .map_err(|e: onewindow_domain::DomainError| anyhow!("--role: {}", e.message_en()))?;
+    let scope = match scope {
+        None if role.needs_department() => GrantScopeInput::Department {
+            department: home.ok_or_else(|| {
+                anyhow!("--role {spec}: this role needs a department; pass --department")
+            })?,
+        },
+        None | Some("global") => GrantScopeInput::Global,
+        Some("department") => GrantScopeInput::Department {
+            department: home
+                .ok_or_else(|| anyhow!("--role {spec}: @department needs --department"))?,
+        },
+        Some(s) => match s.strip_prefix("region:") {
+            Some(code) => GrantScopeInput::Region {
+                region: code.to_string(),
+            },
+            None => bail!("--role {spec}: scope must be global, department or region:CODE"),
+        },
+    };
+    Ok(GrantInput { role, scope })
+}
+
+/// Run a command; `Ok(code)` carries the exit status of commands that report a verdict.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        Command::DefaultConfig => {
+            print!("{DEFAULT_CONFIG_TOML}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Id(IdCommand::Check { value }) => match ApplicantId::parse(value) {
+            Ok(id) => {
+                println!("{}\t{}", id.kind(), id.as_str());
+                if let ApplicantId::Organisation(cc) = &id {
+                    for w in cc.warnings() {
+                        eprintln!("warning: {}", w.en());
+                    }
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                println!("invalid: {} / {}", e.message_zh(), e.message_en());
+                Ok(ExitCode::from(1))
+            }
+        },
+        Command::Calendar(c) => {
+            let cfg = load_config(&cli)?;
+            let cal = calendar_for(&cfg).await?;
+            match c {
+                CalendarCommand::Add { date, n } => {
+                    let d = parse_date("DATE", date).map_err(|e| anyhow!("{}", e.message_en()))?;
+                    let due = cal
+                        .add_working_days(d, *n)
+                        .map_err(|e| anyhow!("{}", e.message_en()))?;
+                    println!("{due}");
+                }
+                CalendarCommand::IsWorking { date } => {
+                    let d = parse_date("DATE", date).map_err(|e| anyhow!("{}", e.message_en()))?;
+                    let w = cal
+                        .is_working_day(d)
+                        .map_err(|e| anyhow!("{}", e.message_en()))?;
+                    println!("{}", if w { "working" } else { "off" });
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let cfg = load_config(&cli)?;
+            init_logging(&cfg);
+            let app = open(&cfg).await?;
+            let names = Db::migration_names(app.db.backend());
+            println!(
+                "migrations applied ({} known): {}",
+                names.len(),
+                names.join(", ")
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo(DemoCommand::Seed) => {
+            let cfg = load_config(&cli)?;
+            init_logging(&cfg);
+            let app = open(&cfg).await?;
+            let sum = demo::seed(&app).await.map_err(app_err)?;
+            println!("demo data seeded ({} records created)", sum.created);
+            print_accounts(&sum);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve(args) => serve(&cli, args).await,
+        Command::Audit(AuditCommand::Verify) => {
+            let cfg = load_config(&cli)?;
+            let app = open(&cfg).await?;
+            match onewindow_app::audit::verify(&app).await.map_err(app_err)? {
+                Verification::Intact(n) => {
+                    println!("audit chain intact: {n} events verified");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Verification::Broken(b) => {
+                    eprintln!("audit chain BROKEN at event #{}: {b}", b.seq());
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Command::User(u) => {
+            let cfg = load_config(&cli)?;
+            let app = open(&cfg).await?;
+            user_command(&app, u).await
+        }
+    }
+}
+
+async fn calendar_for(cfg: &Config) -> anyhow::Result<Arc<WorkCalendar>> {
+    // Use the installation's calendar (with admin-entered years) when a database exists;
+    // otherwise the official years shipped with the program. Never create a database here.
+    let url = cfg.effective_database_url();
+    let exists = match url.strip_prefix("sqlite:") {
+        Some(path) => std::path::Path::new(path).exists(),
+        None => true,
+    };
+    if exists {
+        let app = open(cfg).await?;
+        Ok(app.calendar())
+    } else {
+        Ok(Arc::new(
+            WorkCalendar::official().map_err(|e| anyhow!("{}", e.message_en()))?,
+        ))
+    }
+}
+
+async fn user_command(app: &App, cmd: &UserCommand) -> anyhow::Result<ExitCode> {
+    let ctx = Ctx::operator();
+    match cmd {
+        UserCommand::Add {
+            username,
+            display_name,
+            department,
+            roles,
+            password,
+        } => {
+            let dept = match department {
+                Some(d) => Some(
+                    org::find_department(app, d)
+                        .await
+                        .map_err(|_| anyhow!("--department: no department “{d}”"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let grants = roles
+                .iter()
+                .map(|r| parse_role_spec(r, dept))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let (pw, generated) = read_password(password)?;
+            let v = users::create_user(
+                app,
+                &ctx,
+                NewUser {
+                    username: username.clone(),
+                    display_name: display_name.clone(),
+                    password: pw.clone(),
+                    department_id: dept,
+                    grants,
+                },
+            )
+            .await
+            .map_err(app_err)?;
+            println!("created user {} (id {})", v.user.username, v.user.id);
+            if generated {
+                println!("password: {pw}");
+            }
+        }
+        UserCommand::Passwd { username, password } => {
+            let u = users::find_by_username(app, username)
+                .await
+                .map_err(|_| anyhow!("no user “{username}”"))?;
+            let (pw, generated) = read_password(password)?;
+            users::reset_password(app, &ctx, u.id, &pw)
+                .await
+                .map_err(app_err)?;
+            println!("password of {} set", u.username);
+            if generated {
+                println!("password: {pw}");
+            }
+        }
+        UserCommand::Disable { username } | UserCommand::Enable { username } => {
+            let active = matches!(cmd, UserCommand::Enable { .. });
+            let u = users::find_by_username(app, username)
+                .await
+                .map_err(|_| anyhow!("no user “{username}”"))?;
+            users::set_active(app, &ctx, u.id, active)
+                .await
+                .map_err(app_err)?;
+            println!(
+                "user {} {}",
+                u.username,
+                if active { "enabled" } else { "disabled" }
+            );
+        }
+        UserCommand::Token {
+            username,
+            name,
+            days,
+        } => {
+            let u = users::find_by_username(app, username)
+                .await
+                .map_err(|_| anyhow!("no user “{username}”"))?;
+            let t = auth::create_api_token(app, &ctx, u.id, name, *days)
+                .await
+                .map_err(app_err)?;
+            println!("{}", t.secret);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_accounts(sum: &demo::DemoSummary) {
+    println!("demo logins (password for all: {}):", demo::DEMO_PASSWORD);
+    for (u, name, roles) in &sum.accounts {
+        let roles: Vec<&str> = roles.iter().map(|r| r.zh()).collect();
+        println!("  {u:<16} {name:<6} {}", roles.join("、"));
+    }
+}
+
+async fn serve(cli: &Cli, args: &crate::ServeArgs) -> anyhow::Result<ExitCode> {
+    let mut cfg = load_config(cli)?;
+    if let Some(l) = &args.listen {
+        cfg.listen = l.clone();
+        cfg.validate()?;
+    }
+    init_logging(&cfg);
+    let app = open(&cfg).await?;
+    let listener = tokio::net::TcpListener::bind(&cfg.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", cfg.listen))?;
+    if args.demo {
+        let sum = demo::seed(&app).await.map_err(app_err)?;
+        println!(
+            "demo data ready ({} records created this time)",
+            sum.created
+        );
+        print_accounts(&sum);
+    }
+    let web = WebConfig {
+        default_lang: Lang::parse(&cfg.default_language).unwrap_or_default(),
+        cookie_secure: cfg.cookie_secure,
+        site_name: Arc::from(cfg.site_name.as_str()),
+        public_url: cfg.effective_public_url(),
+    };
+    println!(
+        "OneWindow is running: open {}/ (staff login: {}/login); press Ctrl-C to stop",
+        web.public_url, web.public_url
+    );
+    let state = AppState::new(Arc::new(app), web);
+    onewindow_web::serve(listener, state)
+        .await
+        .context("server error")?;
+    Ok(ExitCode::SUCCESS)
+}

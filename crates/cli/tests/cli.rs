@@ -1,0 +1,299 @@
+//! The operators' contract: subcommand names, output and exit codes of `onewindow`.
+
+// Tests fail loudly: unwrap/expect/panic are the point here.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::process::{Command, Output, Stdio};
+
+fn ow(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_onewindow"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("ONEWINDOW_DATABASE_URL")
+        .env_remove("ONEWINDOW_DATA_DIR")
+        .env_remove("ONEWINDOW_CONFIG")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run onewindow")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn help_lists_every_subcommand() {
+    let d = tempfile::tempdir().unwrap();
+    let o = ow(d.path(), &["--help"]);
+    assert!(o.status.success());
+    for s in [
+        "serve",
+        "migrate",
+        "demo",
+        "default-config",
+        "user",
+        "audit",
+        "id",
+        "calendar",
+    ] {
+        assert!(stdout(&o).contains(s), "{s} missing from --help");
+    }
+    for sub in [
+        &["user", "--help"][..],
+        &["calendar", "--help"],
+        &["audit", "verify", "--help"],
+        &["serve", "--help"],
+    ] {
+        assert!(ow(d.path(), sub).status.success(), "{sub:?}");
+    }
+}
+
+#[test]
+fn id_check_prints_kind_and_normalised_value() {
+    let d = tempfile::tempdir().unwrap();
+    let o = ow(d.path(), &["id", "check", "110105491231002"]);
+    assert!(o.status.success());
+    assert_eq!(stdout(&o).trim(), "resident-id\t11010519491231002X");
+    let o = ow(d.path(), &["id", "check", "9144030071526726xg"]);
+    assert_eq!(stdout(&o).trim(), "credit-code\t9144030071526726XG");
+    let o = ow(d.path(), &["id", "check", "91100000100003962A"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("校验码错误"), "{}", stdout(&o));
+    assert!(
+        !d.path().join("data").exists(),
+        "id check must not create a database"
+    );
+}
+
+#[test]
+fn calendar_commands() {
+    let d = tempfile::tempdir().unwrap();
+    let o = ow(d.path(), &["calendar", "add", "2026-02-10", "20"]);
+    assert_eq!(stdout(&o).trim(), "2026-03-16");
+    let o = ow(d.path(), &["calendar", "add", "2025-09-26", "0"]);
+    assert_eq!(stdout(&o).trim(), "2025-09-26");
+    let o = ow(d.path(), &["calendar", "is-working", "2026-02-14"]);
+    assert_eq!(stdout(&o).trim(), "working");
+    let o = ow(d.path(), &["calendar", "is-working", "2026-10-05"]);
+    assert_eq!(stdout(&o).trim(), "off");
+    let o = ow(d.path(), &["calendar", "add", "2027-06-01", "3"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("2027"), "{}", stderr(&o));
+    let o = ow(d.path(), &["calendar", "add", "2026-13-01", "3"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("DATE"),
+        "names the argument: {}",
+        stderr(&o)
+    );
+    assert_eq!(stderr(&o).lines().count(), 1, "one clear line");
+}
+
+#[test]
+fn default_config_round_trips_and_bad_config_is_named() {
+    let d = tempfile::tempdir().unwrap();
+    let o = ow(d.path(), &["default-config"]);
+    assert!(o.status.success());
+    let f = d.path().join("ow.toml");
+    std::fs::write(&f, stdout(&o)).unwrap();
+    let o = ow(
+        d.path(),
+        &[
+            "--config",
+            f.to_str().unwrap(),
+            "calendar",
+            "is-working",
+            "2026-01-04",
+        ],
+    );
+    assert_eq!(stdout(&o).trim(), "working");
+    std::fs::write(&f, "listen = 8080\n").unwrap();
+    let o = ow(d.path(), &["--config", f.to_str().unwrap(), "migrate"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("listen"), "{}", stderr(&o));
+}
+
+#[test]
+fn unreachable_database_is_one_clear_line() {
+    let d = tempfile::tempdir().unwrap();
+    let o = ow(
+        d.path(),
+        &[
+            "--database-url",
+            "postgres://ow:pw@127.0.0.1:1/ow",
+            "migrate",
+        ],
+    );
+    assert!(!o.status.success());
+    let e = stderr(&o);
+    assert_eq!(e.trim().lines().count(), 1, "{e}");
+    assert!(
+        e.contains("cannot connect to PostgreSQL") && !e.contains(":pw@"),
+        "{e}"
+    );
+    let o = ow(d.path(), &["--database-url", "mysql://x", "migrate"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("database_url"), "{}", stderr(&o));
+}
+
+#[test]
+fn users_demo_and_audit_verify() {
+    let d = tempfile::tempdir().unwrap();
+    let dd = d.path().join("store");
+    let dds = dd.to_str().unwrap();
+    assert!(
+        ow(d.path(), &["--data-dir", dds, "migrate"])
+            .status
+            .success()
+    );
+    let o = ow(d.path(), &["--data-dir", dds, "demo", "seed"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("admin"));
+    let again = ow(d.path(), &["--data-dir", dds, "demo", "seed"]);
+    assert!(
+        stdout(&again).contains("0 records created"),
+        "idempotent: {}",
+        stdout(&again)
+    );
+
+    let o = ow(
+        d.path(),
+        &[
+            "--data-dir",
+            dds,
+            "user",
+            "add",
+            "wang.wu",
+            "--name",
+            "王五",
+            "--department",
+            "市场监管",
+            "--role",
+            "dept_reviewer",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("password: Ow-"),
+        "a generated password is printed once"
+    );
+    let o = ow(
+        d.path(),
+        &[
+            "--data-dir",
+            dds,
+            "user",
+            "add",
+            "wang.wu",
+            "--name",
+            "重复",
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("已存在"), "{}", stderr(&o));
+    let o = ow(
+        d.path(),
+        &[
+            "--data-dir",
+            dds,
+            "user",
+            "add",
+            "x1",
+            "--name",
+            "X",
+            "--role",
+            "root",
+        ],
+    );
+    assert!(stderr(&o).contains("--role"), "{}", stderr(&o));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_onewindow"))
+        .args([
+            "--data-dir",
+            dds,
+            "user",
+            "passwd",
+            "wang.wu",
+            "--password-stdin",
+        ])
+        .current_dir(d.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"Wangwu-2026-pass\n")
+        .unwrap();
+    assert!(child.wait_with_output().unwrap().status.success());
+    assert!(
+        ow(d.path(), &["--data-dir", dds, "user", "disable", "wang.wu"])
+            .status
+            .success()
+    );
+    let o = ow(
+        d.path(),
+        &[
+            "--data-dir",
+            dds,
+            "user",
+            "token",
+            "admin",
+            "--name",
+            "kiosk",
+        ],
+    );
+    assert!(stdout(&o).trim().starts_with("owt_"));
+
+    let o = ow(d.path(), &["--data-dir", dds, "audit", "verify"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("intact"));
+}
+
+#[test]
+fn audit_verify_names_an_altered_or_deleted_row() {
+    let d = tempfile::tempdir().unwrap();
+    let dd = d.path().join("store");
+    let dds = dd.to_str().unwrap();
+    assert!(
+        ow(d.path(), &["--data-dir", dds, "demo", "seed"])
+            .status
+            .success()
+    );
+    let url = format!("sqlite:{}", dd.join("onewindow.db").display());
+    let tamper = |sql: &'static str| {
+        let url = url.clone();
+        tokio::runtime::Runtime::new()
+            .unwrap()
+            .block_on(async move {
+                let db = onewindow_storage::Db::connect(&onewindow_storage::DbOptions::new(url))
+                    .await
+                    .unwrap();
+                let onewindow_storage::Db::Sqlite(p) = &db else {
+                    panic!()
+                };
+                onewindow_storage::raw::exec_sqlite(p, sql).await.unwrap();
+                db.close().await;
+            });
+    };
+    tamper("update audit_events set actor = 'mallory' where seq = 12");
+    let o = ow(d.path(), &["--data-dir", dds, "audit", "verify"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("#12"), "{}", stderr(&o));
+    tamper("delete from audit_events where seq = 5");
+    let o = ow(d.path(), &["--data-dir", dds, "audit", "verify"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("#5") && stderr(&o).contains("deleted"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -1,0 +1,472 @@
+//! Storage conformance: the same stories on SQLite and (when `TEST_DATABASE_URL` is set)
+//! PostgreSQL. Every column type and every divergent statement is exercised here.
+
+// Tests fail loudly: unwrap/expect/panic are the point here.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use chrono::{Duration, SubsecRound, Utc};
+use onewindow_domain::audit::{Actor, AuditAction, ChainVerifier, NewAuditEvent};
+use onewindow_storage::org::DepartmentFields;
+use onewindow_storage::sessions::SessionRow;
+use onewindow_storage::{
+    Backend, Db, DbOptions, StoreError, audit, calendar, now, org, sessions, tokens, users,
+};
+
+mod support;
+use support::each_backend;
+
+#[test]
+fn migration_folders_are_in_lockstep() {
+    let s = Db::migration_names(Backend::Sqlite);
+    let p = Db::migration_names(Backend::Postgres);
+    assert!(!s.is_empty());
+    assert_eq!(
+        s, p,
+        "migrations/sqlite and migrations/postgres must list the same names"
+    );
+}
+
+#[tokio::test]
+async fn unsupported_url_is_refused_clearly() {
+    let e = Db::connect(&DbOptions::new("mysql://x")).await.unwrap_err();
+    assert!(matches!(e, StoreError::Config(_)));
+    assert!(e.to_string().contains("unsupported database URL"), "{e}");
+}
+
+#[tokio::test]
+async fn unreachable_postgres_is_one_clear_error() {
+    let mut o = DbOptions::new("postgres://nobody:secret@127.0.0.1:1/none");
+    o.connect_timeout = std::time::Duration::from_secs(2);
+    let e = Db::connect(&o).await.unwrap_err();
+    let msg = e.to_string();
+    assert!(msg.contains("cannot connect to PostgreSQL"), "{msg}");
+    assert!(!msg.contains("secret"), "password leaked: {msg}");
+}
+
+#[tokio::test]
+async fn regions_departments_windows() {
+    each_backend(|db| async move {
+        let mut c = db.conn().await.unwrap();
+        let city = org::insert_region(c.h(), "350500", "泉州市", "city", None)
+            .await
+            .unwrap();
+        assert_eq!(city.version, 1);
+        org::insert_region(c.h(), "350582", "晋江市", "county", Some("350500"))
+            .await
+            .unwrap();
+        let dup = org::insert_region(c.h(), "350500", "重复", "city", None).await;
+        assert!(matches!(dup, Err(StoreError::Duplicate(_))), "{dup:?}");
+        let renamed = org::update_region(c.h(), "350582", "晋江市（县级市）", 1)
+            .await
+            .unwrap();
+        assert_eq!(renamed.version, 2);
+        let stale = org::update_region(c.h(), "350582", "X", 1).await;
+        assert!(matches!(stale, Err(StoreError::Conflict(_))));
+        assert_eq!(
+            org::get_region(c.h(), "350582").await.unwrap().name,
+            "晋江市（县级市）"
+        );
+        let listed: Vec<String> = org::list_regions(c.h())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.code)
+            .collect();
+        assert_eq!(listed, vec!["350500", "350582"]);
+
+        let f = DepartmentFields {
+            name: "泉州市市场监督管理局".into(),
+            short_name: "市场监管".into(),
+            credit_code: Some("11350500003010053X".into()),
+            region_code: "350500".into(),
+            active: true,
+        };
+        let d = org::insert_department(c.h(), &f).await.unwrap();
+        assert!(d.id > 0);
+        assert!(d.active);
+        let dup = org::insert_department(
+            c.h(),
+            &DepartmentFields {
+                name: "另一个".into(),
+                ..f.clone()
+            },
+        )
+        .await;
+        assert!(
+            matches!(dup, Err(StoreError::Duplicate(_))),
+            "credit code must be unique: {dup:?}"
+        );
+        let mut f2 = f.clone();
+        f2.active = false;
+        let d2 = org::update_department(c.h(), d.id, &f2, d.version)
+            .await
+            .unwrap();
+        assert!(!d2.active);
+        assert!(matches!(
+            org::update_department(c.h(), d.id, &f, d.version).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(
+            org::list_departments(c.h(), Some("350582"))
+                .await
+                .unwrap()
+                .len(),
+            0
+        );
+        assert_eq!(
+            org::list_departments(c.h(), Some("350500"))
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(
+            org::find_department_by_name(c.h(), "市场监管")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            d.id
+        );
+        assert!(matches!(
+            org::get_department(c.h(), 9999).await,
+            Err(StoreError::NotFound)
+        ));
+
+        let w = org::insert_window(
+            c.h(),
+            &org::WindowFields {
+                number: "A01".into(),
+                name: "企业开办".into(),
+                hall: "市场准入".into(),
+                region_code: "350500".into(),
+                department_id: None,
+                active: true,
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(w.department_id, None);
+        let w2 = org::update_window(
+            c.h(),
+            w.id,
+            &org::WindowFields {
+                number: "A01".into(),
+                name: "企业开办".into(),
+                hall: "市场准入".into(),
+                region_code: "350500".into(),
+                department_id: Some(d.id),
+                active: true,
+            },
+            1,
+        )
+        .await
+        .unwrap();
+        assert_eq!(w2.department_id, Some(d.id));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn users_grants_lockout_sessions_tokens() {
+    each_backend(|db| async move {
+        let mut c = db.conn().await.unwrap();
+        let u = users::insert_user(c.h(), "li.hua", "李华", "$argon2id$x", None)
+            .await
+            .unwrap();
+        assert!(matches!(
+            users::insert_user(c.h(), "li.hua", "X", "h", None).await,
+            Err(StoreError::Duplicate(_))
+        ));
+        let g = users::insert_grant(c.h(), u.id, "analyst", "global", None, None)
+            .await
+            .unwrap();
+        assert_eq!(users::list_grants(c.h(), u.id).await.unwrap().len(), 1);
+        assert!(matches!(
+            users::delete_grant(c.h(), u.id + 1, g.id).await,
+            Err(StoreError::NotFound)
+        ));
+        users::delete_grant(c.h(), u.id, g.id).await.unwrap();
+        assert!(users::list_grants(c.h(), u.id).await.unwrap().is_empty());
+
+        let until = now() + Duration::minutes(15);
+        assert_eq!(
+            users::record_login_failure(c.h(), u.id, None)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            users::record_login_failure(c.h(), u.id, Some(until))
+                .await
+                .unwrap(),
+            2
+        );
+        let locked = users::get_user(c.h(), u.id).await.unwrap();
+        assert_eq!(
+            locked.locked_until,
+            Some(until),
+            "timestamps round-trip exactly"
+        );
+        users::set_password_hash(c.h(), u.id, "$argon2id$y")
+            .await
+            .unwrap();
+        let cleared = users::get_user(c.h(), u.id).await.unwrap();
+        assert_eq!((cleared.failed_logins, cleared.locked_until), (0, None));
+        let v = cleared.version;
+        users::update_user(c.h(), u.id, "李华华", None, true, v)
+            .await
+            .unwrap();
+        assert!(matches!(
+            users::update_user(c.h(), u.id, "旧", None, true, v).await,
+            Err(StoreError::Conflict(_))
+        ));
+
+        let t = now();
+        let s = SessionRow {
+            id: "h1".into(),
+            user_id: u.id,
+            csrf_token: "c".into(),
+            created_at: t,
+            expires_at: t + Duration::hours(8),
+            last_seen_at: t,
+            source: Some("127.0.0.1".into()),
+            user_agent: None,
+        };
+        sessions::insert_session(c.h(), &s).await.unwrap();
+        assert_eq!(
+            sessions::get_live_session(c.h(), "h1", t).await.unwrap(),
+            Some(s.clone())
+        );
+        assert_eq!(
+            sessions::get_live_session(c.h(), "h1", t + Duration::hours(9))
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            sessions::delete_user_sessions(c.h(), u.id).await.unwrap(),
+            1
+        );
+        assert_eq!(sessions::delete_session(c.h(), "h1").await.unwrap(), None);
+
+        let tok = tokens::insert_token(c.h(), u.id, "kiosk", "th", t, Some(t + Duration::days(1)))
+            .await
+            .unwrap();
+        assert_eq!(
+            tokens::find_usable(c.h(), "th", t)
+                .await
+                .unwrap()
+                .map(|x| x.id),
+            Some(tok.id)
+        );
+        assert!(
+            tokens::find_usable(c.h(), "th", t + Duration::days(2))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        tokens::revoke(c.h(), tok.id, t).await.unwrap();
+        assert!(tokens::find_usable(c.h(), "th", t).await.unwrap().is_none());
+        assert!(matches!(
+            tokens::revoke(c.h(), tok.id, t).await,
+            Err(StoreError::NotFound)
+        ));
+    })
+    .await;
+}
+
+fn ev(i: usize) -> NewAuditEvent {
+    NewAuditEvent {
+        actor: Actor::user(1, "admin"),
+        action: AuditAction::UserUpdated,
+        object_type: "user",
+        object_id: i.to_string(),
+        department_id: Some((i % 3) as i64),
+        request_id: Some(format!("r{i}")),
+        source: None,
+        summary: serde_json::json!({"before": {"n": i}, "after": {"n": i + 1, "名称": "测试"}}),
+    }
+}
+
+async fn verify(db: &Db) -> Result<u64, onewindow_domain::audit::ChainBreak> {
+    let mut c = db.conn().await.unwrap();
+    let mut v = ChainVerifier::new();
+    for (r, h) in audit::batch_after(c.h(), 0, 10_000).await.unwrap() {
+        v.push(&r, &h)?;
+    }
+    let (s, h) = audit::head(c.h()).await.unwrap();
+    v.finish(Some((s, &h)))
+}
+
+#[tokio::test]
+async fn audit_chain_appends_concurrently_without_gaps() {
+    each_backend(|db| async move {
+        let mut tasks = Vec::new();
+        for w in 0..6 {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                for i in 0..8 {
+                    let mut tx = db.begin().await.unwrap();
+                    audit::append(tx.h(), &ev(w * 100 + i)).await.unwrap();
+                    tx.commit().await.unwrap();
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(verify(&db).await, Ok(48));
+        let mut c = db.conn().await.unwrap();
+        let all = audit::batch_after(c.h(), 0, 1000).await.unwrap();
+        let seqs: Vec<i64> = all.iter().map(|(r, _)| r.seq).collect();
+        assert_eq!(seqs, (1..=48).collect::<Vec<_>>());
+        // Stored time equals the hashed time exactly.
+        assert_eq!(all[0].0.at, all[0].0.at.trunc_subsecs(6));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn audit_rolls_back_with_its_transaction() {
+    each_backend(|db| async move {
+        {
+            let mut tx = db.begin().await.unwrap();
+            audit::append(tx.h(), &ev(1)).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+        {
+            let mut tx = db.begin().await.unwrap();
+            audit::append(tx.h(), &ev(2)).await.unwrap();
+            drop(tx); // rolled back: no event, head unchanged
+        }
+        let mut c = db.conn().await.unwrap();
+        assert_eq!(audit::head(c.h()).await.unwrap().0, 1);
+        drop(c);
+        assert_eq!(verify(&db).await, Ok(1));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn audit_filters() {
+    each_backend(|db| async move {
+        let mut tx = db.begin().await.unwrap();
+        for i in 0..9 {
+            audit::append(tx.h(), &ev(i)).await.unwrap();
+        }
+        let mut login = ev(99);
+        login.action = AuditAction::LoginFailed;
+        login.actor = Actor::anonymous();
+        audit::append(tx.h(), &login).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut c = db.conn().await.unwrap();
+        let f = |f: audit::AuditFilter| f;
+        let all = audit::list(c.h(), &f(Default::default()), 100)
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 10);
+        assert!(all[0].0.seq > all[1].0.seq, "newest first");
+        let auth = audit::list(
+            c.h(),
+            &audit::AuditFilter {
+                action: Some("auth.".into()),
+                ..Default::default()
+            },
+            100,
+        )
+        .await
+        .unwrap();
+        assert_eq!(auth.len(), 1);
+        let dept = audit::list(
+            c.h(),
+            &audit::AuditFilter {
+                departments: Some(vec![1, 2]),
+                ..Default::default()
+            },
+            100,
+        )
+        .await
+        .unwrap();
+        assert_eq!(dept.len(), 6);
+        assert!(
+            dept.iter()
+                .all(|(r, _)| matches!(r.department_id, Some(1 | 2)))
+        );
+        let none = audit::list(
+            c.h(),
+            &audit::AuditFilter {
+                departments: Some(vec![]),
+                ..Default::default()
+            },
+            100,
+        )
+        .await
+        .unwrap();
+        assert!(none.is_empty());
+        let page = audit::list(
+            c.h(),
+            &audit::AuditFilter {
+                before: Some(5),
+                ..Default::default()
+            },
+            2,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            page.iter().map(|(r, _)| r.seq).collect::<Vec<_>>(),
+            vec![4, 3]
+        );
+        let t = Utc::now() + Duration::hours(1);
+        let later = audit::list(
+            c.h(),
+            &audit::AuditFilter {
+                from: Some(t),
+                ..Default::default()
+            },
+            100,
+        )
+        .await
+        .unwrap();
+        assert!(later.is_empty());
+        let obj = audit::list(
+            c.h(),
+            &audit::AuditFilter {
+                object_type: Some("user".into()),
+                object_id: Some("3".into()),
+                ..Default::default()
+            },
+            100,
+        )
+        .await
+        .unwrap();
+        assert_eq!(obj.len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn calendar_years_are_guarded() {
+    each_backend(|db| async move {
+        let mut c = db.conn().await.unwrap();
+        let r = calendar::put_year(c.h(), 2027, "{\"year\":2027,\"days\":[]}", None)
+            .await
+            .unwrap();
+        assert_eq!(r.version, 1);
+        assert!(matches!(
+            calendar::put_year(c.h(), 2027, "{}", None).await,
+            Err(StoreError::Conflict(_))
+        ));
+        let r2 = calendar::put_year(c.h(), 2027, "{\"year\":2027,\"days\":[1]}", Some(1))
+            .await
+            .unwrap();
+        assert_eq!(r2.version, 2);
+        assert!(matches!(
+            calendar::put_year(c.h(), 2027, "{}", Some(1)).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(calendar::list_years(c.h()).await.unwrap().len(), 1);
+    })
+    .await;
+}

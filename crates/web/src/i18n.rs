@@ -1,0 +1,103 @@
+//! User-interface languages. Simplified Chinese is the default; English is available on every
+//! page (`?lang=en`, remembered in a cookie). Texts live in `locales/*.toml`, embedded at build
+//! time; a test checks both files have the same keys.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// A UI language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// 简体中文.
+    #[default]
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// BCP 47 tag for `<html lang>`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// Parse a tag or cookie value.
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "zh" | "zh-cn" | "zh-hans" | "zh_cn" => Some(Lang::Zh),
+            "en" | "en-us" | "en-gb" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The other language (for the switch link).
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+
+    /// Whether English.
+    pub fn is_en(self) -> bool {
+        self == Lang::En
+    }
+}
+
+type Table = HashMap<String, String>;
+
+fn load(src: &str) -> Table {
+    match toml::from_str::<Table>(src) {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(error = %e, "locale file does not parse");
+            Table::new()
+        }
+    }
+}
+
+static ZH: LazyLock<Table> = LazyLock::new(|| load(include_str!("../locales/zh-CN.toml")));
+static EN: LazyLock<Table> = LazyLock::new(|| load(include_str!("../locales/en.toml")));
+
+/// Translator handed to templates: `{{ tr.t("login.title") }}`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tr {
+    /// Language in use.
+    pub lang: Lang,
+}
+
+impl Tr {
+    /// Text for a key; the key itself if missing (a test keeps the files complete).
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
+        let table: &'static Table = match self.lang {
+            Lang::Zh => &ZH,
+            Lang::En => &EN,
+        };
+        match table.get(key) {
+            Some(v) => v.as_str(),
+            None => key,
+        }
+    }
+
+    /// Pick between a Chinese and an English string.
+    pub fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        if self.lang.is_en() { en } else { zh }
+    }
+
+    /// Whether English.
+    pub fn en(&self) -> bool {
+        self.lang.is_en()
+    }
+}
+
+/// Keys of both locale files (for tests).
+pub fn keys() -> (Vec<String>, Vec<String>) {
+    let mut z: Vec<String> = ZH.keys().cloned().collect();
+    let mut e: Vec<String> = EN.keys().cloned().collect();
+    z.sort();
+    e.sort();
+    (z, e)
+}

@@ -1,0 +1,298 @@
+//! Request pipeline: request id, language, session/token resolution, error rendering, metrics.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use onewindow_app::{AppError, CurrentUser, auth};
+
+use crate::AppState;
+use crate::error::ErrorInfo;
+use crate::i18n::{Lang, Tr};
+use crate::pages::layout::ErrorPage;
+
+/// The request id: taken from a sane incoming `x-request-id`, otherwise generated.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// The client's address, when known.
+#[derive(Debug, Clone)]
+pub struct ClientAddr(pub Option<String>);
+
+/// A resolved staff identity.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    /// The user.
+    pub user: CurrentUser,
+    /// CSRF token of the session (`None` for API tokens, which need none).
+    pub csrf: Option<String>,
+    /// Session cookie value (for logout).
+    pub session_token: Option<String>,
+}
+
+/// Cookie names.
+pub const SESSION_COOKIE: &str = "ow_session";
+/// Anonymous double-submit CSRF cookie (login form).
+pub const ANON_CSRF_COOKIE: &str = "ow_csrf";
+/// Language cookie.
+pub const LANG_COOKIE: &str = "ow_lang";
+
+/// Value of a cookie in the request.
+pub fn cookie<'a>(req_headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    req_headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|s| s.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn new_request_id() -> String {
+    let mut b = [0u8; 8];
+    if getrandom::fill(&mut b).is_err() {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        return format!("{t:016x}");
+    }
+    hex::encode(b)
+}
+
+/// Outermost layer: request id, client address, language, timing, metrics, log line.
+pub async fn request_context(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let rid = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|s| {
+            !s.is_empty()
+                && s.len() <= 64
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+        .map(str::to_string)
+        .unwrap_or_else(new_request_id);
+    let addr = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    // Language: ?lang= (remembered), then cookie, then Accept-Language, then the default.
+    let query_lang = req.uri().query().and_then(|q| {
+        q.split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| *k == "lang")
+            .and_then(|(_, v)| Lang::parse(v))
+    });
+    let lang = query_lang
+        .or_else(|| cookie(req.headers(), LANG_COOKIE).and_then(Lang::parse))
+        .or_else(|| {
+            req.headers()
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .filter(|v| v.trim_start().to_ascii_lowercase().starts_with("en"))
+                .map(|_| Lang::En)
+        })
+        .unwrap_or(st.web.default_lang);
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string());
+    req.extensions_mut().insert(RequestId(rid.clone()));
+    req.extensions_mut().insert(ClientAddr(addr));
+    req.extensions_mut().insert(lang);
+
+    let span =
+        tracing::info_span!("request", request.id = %rid, http.method = %method, http.path = %path);
+    let mut resp = {
+        use tracing::Instrument;
+        next.run(req).instrument(span.clone()).await
+    };
+
+    let status = resp.status();
+    if let Ok(v) = HeaderValue::from_str(&rid) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    if let Some(l) = query_lang {
+        let c = format!(
+            "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            l.tag()
+        );
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    let elapsed = start.elapsed();
+    let route_label = route.unwrap_or_else(|| {
+        if status.as_u16() == 404 {
+            "<unmatched>".into()
+        } else {
+            path.clone()
+        }
+    });
+    st.metrics
+        .observe(method.as_str(), &route_label, status.as_u16(), elapsed);
+    let _g = span.enter();
+    if status.is_server_error() {
+        tracing::warn!(
+            http.status = status.as_u16(),
+            elapsed_ms = elapsed.as_millis() as u64,
+            "request failed"
+        );
+    } else {
+        tracing::info!(
+            http.status = status.as_u16(),
+            elapsed_ms = elapsed.as_millis() as u64,
+            "request"
+        );
+    }
+    resp
+}
+
+/// Resolve the session cookie or bearer token into a [`Staff`] extension.
+pub async fn resolve_staff(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if path.starts_with("/static/") || path == "/healthz" || path == "/metrics" {
+        return next.run(req).await;
+    }
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|s| s.trim().to_string());
+    let session_token = cookie(req.headers(), SESSION_COOKIE).map(str::to_string);
+    let staff = if let Some(tok) = bearer {
+        match auth::token_user(&st.app, &tok).await {
+            Ok(Some(user)) => Some(Staff {
+                user,
+                csrf: None,
+                session_token: None,
+            }),
+            Ok(None) => {
+                return crate::error::WebError::from(AppError::Unauthenticated).into_response();
+            }
+            Err(e) => return crate::error::WebError::from(e).into_response(),
+        }
+    } else if let Some(tok) = session_token {
+        match auth::session(&st.app, &tok).await {
+            Ok(Some(s)) => Some(Staff {
+                user: s.user,
+                csrf: Some(s.csrf_token),
+                session_token: Some(tok),
+            }),
+            Ok(None) => None,
+            Err(e) => return crate::error::WebError::from(e).into_response(),
+        }
+    } else {
+        None
+    };
+    if let Some(s) = staff {
+        req.extensions_mut().insert(s);
+    }
+    next.run(req).await
+}
+
+/// Write error bodies: JSON under `/api/`, HTML elsewhere; 5xx always opaque with the request id.
+pub async fn render_errors(req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let rid = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let lang = req.extensions().get::<Lang>().copied().unwrap_or_default();
+    let staff = req.extensions().get::<Staff>().cloned();
+    let site = req
+        .extensions()
+        .get::<crate::SiteName>()
+        .cloned()
+        .unwrap_or_default();
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let info = resp.extensions().get::<ErrorInfo>().cloned();
+    let info = match info {
+        Some(i) => i,
+        None if status.is_server_error() => ErrorInfo {
+            code: "internal_error",
+            zh: "系统内部错误".into(),
+            en: "internal error".into(),
+            field: None,
+        },
+        None if status == axum::http::StatusCode::NOT_FOUND
+            && resp.headers().get(header::CONTENT_TYPE).is_none() =>
+        {
+            ErrorInfo {
+                code: "not_found",
+                zh: "页面或对象不存在".into(),
+                en: "not found".into(),
+                field: None,
+            }
+        }
+        None => return resp,
+    };
+    let (parts, _) = resp.into_parts();
+    let mut headers = parts.headers;
+    headers.remove(header::CONTENT_LENGTH);
+    let en = lang.is_en();
+    let mut message = if en { info.en.clone() } else { info.zh.clone() };
+    if status.is_server_error() {
+        message = if en {
+            "internal error".into()
+        } else {
+            "系统内部错误".into()
+        };
+    }
+    let mut out = if is_api {
+        axum::Json(serde_json::json!({
+            "code": if status.is_server_error() { "internal_error" } else { info.code },
+            "message": message,
+            "field": info.field,
+            "request_id": rid,
+        }))
+        .into_response()
+    } else {
+        let page = ErrorPage::new(
+            Tr { lang },
+            staff.as_ref(),
+            &site.0,
+            status.as_u16(),
+            message.clone(),
+            rid.clone(),
+        );
+        match askama::Template::render(&page) {
+            Ok(html) => Html(html).into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, "error page did not render");
+                (
+                    [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                    format!("{message} (request id {rid})"),
+                )
+                    .into_response()
+            }
+        }
+    };
+    *out.status_mut() = status;
+    for (k, v) in headers.iter() {
+        if k != header::CONTENT_TYPE {
+            out.headers_mut().append(k.clone(), v.clone());
+        }
+    }
+    out
+}
+
+/// Insert the site name into extensions.
+pub async fn site_name(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
+    req.extensions_mut()
+        .insert(crate::SiteName(Arc::clone(&st.web.site_name)));
+    next.run(req).await
+}

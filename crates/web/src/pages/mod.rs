@@ -1,0 +1,39 @@
+//! Server-rendered HTML pages, one module per area.
+
+pub mod admin;
+pub mod layout;
+pub mod login;
+pub mod public;
+pub mod staff;
+
+use axum::Router;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::AppState;
+use crate::error::WebError;
+
+/// All page routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(public::router())
+        .merge(login::router())
+        .merge(staff::router())
+        .merge(admin::router())
+}
+
+/// Render a template into a response.
+pub fn render<T: askama::Template>(t: &T) -> Result<Response, WebError> {
+    match t.render() {
+        Ok(html) => Ok(Html(html).into_response()),
+        Err(e) => Err(onewindow_app::AppError::Unexpected(anyhow::anyhow!("template: {e}")).into()),
+    }
+}
+
+/// Render a template, or the error as a banner on it when `result` failed with a 4xx.
+pub fn form_error(e: WebError, tr: crate::i18n::Tr) -> Result<String, WebError> {
+    if e.status.is_client_error() {
+        Ok(if tr.en() { e.info.en } else { e.info.zh })
+    } else {
+        Err(e)
+    }
+}

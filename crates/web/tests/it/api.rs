@@ -1,0 +1,246 @@
+use axum::http::{Method, StatusCode};
+use onewindow_app::{Ctx, auth, users};
+use onewindow_testkit::TestApp;
+use serde_json::json;
+
+#[tokio::test]
+async fn openapi_document_lists_every_endpoint() {
+    let t = TestApp::new().await;
+    let doc = t.client().get("/api/v1/openapi.json").await.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        "/api/v1/id/check",
+        "/api/v1/calendar/add",
+        "/api/v1/calendar/is-working",
+        "/api/v1/regions",
+        "/api/v1/departments",
+        "/api/v1/departments/{id}",
+        "/api/v1/departments/{id}/staff",
+        "/api/v1/windows",
+        "/api/v1/windows/{id}",
+        "/api/v1/me",
+        "/api/v1/users",
+        "/api/v1/users/{id}",
+        "/api/v1/audit",
+    ] {
+        assert!(
+            paths.contains_key(p),
+            "{p} missing from the OpenAPI document"
+        );
+    }
+    assert!(doc["paths"]["/api/v1/departments/{id}"]["put"].is_object());
+}
+
+#[tokio::test]
+async fn calendar_api_follows_the_worked_examples() {
+    let t = TestApp::new().await;
+    let mut c = t.client();
+    for (start, n, due) in [
+        ("2025-09-26", 20, "2025-10-30"),
+        ("2025-09-26", 7, "2025-10-13"),
+        ("2025-09-26", 40, "2025-11-27"),
+        ("2025-12-31", 20, "2026-01-29"),
+    ] {
+        let r = c
+            .get(&format!("/api/v1/calendar/add?date={start}&days={n}"))
+            .await;
+        assert_eq!(r.json()["due"], due, "{start} + {n}");
+    }
+    let r = c.get("/api/v1/calendar/is-working?date=2026-02-28").await;
+    assert_eq!(r.json()["working"], true, "make-up Saturday");
+    let r = c.get("/api/v1/calendar/add?date=2026-12-20&days=30").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["code"], "calendar_year_missing");
+    let r = c.get("/api/v1/calendar/add?date=tomorrow&days=3").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.json()["field"], "date");
+    let r = c.get("/api/v1/calendar/add?date=2026-01-05").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.json()["code"], "invalid_query");
+}
+
+#[tokio::test]
+async fn id_check_api_speaks_the_callers_language() {
+    let t = TestApp::new().await;
+    let mut c = t.client();
+    let r = c
+        .json(
+            Method::POST,
+            "/api/v1/id/check",
+            json!({"value": "１１０１０５４９１２３１００２"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.json()["normalized"],
+        "11010519491231002X",
+        "full-width 15-digit input upgraded"
+    );
+    let r = c
+        .json(
+            Method::POST,
+            "/api/v1/id/check",
+            json!({"value": "91100000100003962A"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let j = r.json();
+    assert_eq!(j["field"], "applicant_id");
+    assert!(j["message"].as_str().unwrap().contains("校验码错误"));
+    c.headers
+        .push(("accept-language".into(), "en-US,en;q=0.9".into()));
+    let r = c
+        .json(
+            Method::POST,
+            "/api/v1/id/check",
+            json!({"value": "91100000100003962A"}),
+        )
+        .await;
+    assert!(
+        r.json()["message"].as_str().unwrap().contains("check"),
+        "{}",
+        r.text
+    );
+    let r = c
+        .json(Method::POST, "/api/v1/id/check", json!({"wrong": 1}))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+            .min(r.status)
+            .max(StatusCode::BAD_REQUEST)
+    );
+    assert_eq!(r.json()["code"], "invalid_json");
+}
+
+#[tokio::test]
+async fn api_token_acts_as_its_user() {
+    let t = TestApp::new().await;
+    let admin = users::find_by_username(t.app(), "admin").await.unwrap();
+    let tok = auth::create_api_token(t.app(), &Ctx::operator(), admin.id, "kiosk sync", Some(30))
+        .await
+        .unwrap();
+    let mut c = t.client();
+    c.headers
+        .push(("authorization".into(), format!("Bearer {}", tok.secret)));
+    let me = c.get("/api/v1/me").await;
+    assert_eq!(me.json()["username"], "admin");
+    // Bearer clients need no CSRF header.
+    let r = c
+        .json(Method::POST, "/api/v1/departments", json!({
+            "name": "泉州市教育局", "short_name": "教育", "region_code": "350500", "credit_code": "11350500003010168W"
+        }))
+        .await;
+    assert!(
+        r.status == StatusCode::CREATED || r.status == StatusCode::BAD_REQUEST,
+        "{}",
+        r.text
+    );
+    let mut bad = t.client();
+    bad.headers
+        .push(("authorization".into(), "Bearer owt_not-a-token".into()));
+    assert_eq!(bad.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
+    auth::revoke_api_token(t.app(), &Ctx::operator(), tok.id)
+        .await
+        .unwrap();
+    assert_eq!(c.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn bad_department_input_names_the_field_and_stores_nothing() {
+    let t = TestApp::new().await;
+    let mut c = t.login("admin").await;
+    let before = c
+        .get("/api/v1/departments")
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .len();
+    let r = c
+        .json(Method::POST, "/api/v1/departments", json!({
+            "name": "泉州市教育局", "short_name": "教育", "region_code": "350500", "credit_code": "11350500003010168A"
+        }))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.json()["field"], "credit_code");
+    let r = c
+        .json(
+            Method::POST,
+            "/api/v1/departments",
+            json!({"name": "某局", "short_name": "某", "region_code": "999999"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.json()["field"], "region_code");
+    let r = c
+        .json(
+            Method::POST,
+            "/api/v1/departments",
+            json!({"name": "泉州市公安局", "short_name": "公安2", "region_code": "350500"}),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CONFLICT,
+        "same name in the same region"
+    );
+    assert_eq!(
+        c.get("/api/v1/departments")
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        before
+    );
+}
+
+#[tokio::test]
+async fn two_admins_editing_the_same_department_conflict() {
+    let t = TestApp::new().await;
+    let mut a = t.login("admin").await;
+    let mut b = t.login("admin").await;
+    let id = onewindow_app::org::find_department(t.app(), "医保")
+        .await
+        .unwrap()
+        .id;
+    // Both open the edit page at the same version.
+    let pa = a.get(&format!("/admin/departments/{id}")).await;
+    let pb = b.get(&format!("/admin/departments/{id}")).await;
+    assert!(
+        pa.text.contains("name=\"version\" value=\"1\"")
+            && pb.text.contains("name=\"version\" value=\"1\"")
+    );
+    let d = onewindow_app::org::get_department(t.app(), id)
+        .await
+        .unwrap();
+    let cc = d.credit_code.clone().unwrap();
+    let form = |name: &'static str| {
+        vec![
+            ("name", name),
+            ("short_name", "医保"),
+            ("region_code", "350500"),
+            ("active", "1"),
+            ("version", "1"),
+        ]
+    };
+    let mut fa = form("泉州市医疗保障局（甲）");
+    fa.push(("credit_code", &cc));
+    let r = a.post_form(&format!("/admin/departments/{id}"), &fa).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let mut fb = form("泉州市医疗保障局（乙）");
+    fb.push(("credit_code", &cc));
+    let r = b.post_form(&format!("/admin/departments/{id}"), &fb).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.text.contains("已被他人修改"));
+    let now = onewindow_app::org::get_department(t.app(), id)
+        .await
+        .unwrap();
+    assert_eq!(
+        now.name, "泉州市医疗保障局（甲）",
+        "the second save overwrote nothing"
+    );
+    assert_eq!(now.version, 2);
+}

@@ -1,0 +1,11 @@
+//! Integration tests of the web layer: one test binary, driving the real router through the
+//! testkit.
+
+// Tests fail loudly: unwrap/expect/panic are the point here.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod api;
+mod audit_trail;
+mod auth;
+mod pages;
+mod roles;
