@@ -9,7 +9,7 @@ use onewindow_app::audit::Verification;
 use onewindow_app::config::{Config, DEFAULT_CONFIG_TOML};
 use onewindow_app::users::{GrantInput, GrantScopeInput, NewUser};
 use onewindow_app::{App, AppError, Ctx, auth, demo, org, users};
-use onewindow_domain::calendar::{WorkCalendar, parse_date};
+use onewindow_domain::calendar::{WorkCalendar, YearData, parse_date};
 use onewindow_domain::identity::ApplicantId;
 use onewindow_domain::org::Role;
 use onewindow_storage::{Db, DbOptions};
@@ -146,6 +146,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::from(1))
             }
         },
+        Command::Calendar(CalendarCommand::Import { file }) => {
+            let cfg = load_config(&cli)?;
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let data = YearData::from_json(&text)
+                .map_err(|e| anyhow!("{}: {}", file.display(), e.message_en()))?;
+            let app = open(&cfg).await?;
+            let (year, days) = (data.year, data.days.len());
+            onewindow_app::calendar::set_year(&app, &Ctx::operator(), data)
+                .await
+                .map_err(app_err)?;
+            println!("calendar year {year} loaded ({days} days off and make-up working days)");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Calendar(c) => {
             let cfg = load_config(&cli)?;
             let cal = calendar_for(&cfg).await?;
@@ -157,6 +171,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         .map_err(|e| anyhow!("{}", e.message_en()))?;
                     println!("{due}");
                 }
+                CalendarCommand::Import { .. } => {}
                 CalendarCommand::IsWorking { date } => {
                     let d = parse_date("DATE", date).map_err(|e| anyhow!("{}", e.message_en()))?;
                     let w = cal

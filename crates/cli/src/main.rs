@@ -168,6 +168,12 @@ pub enum CalendarCommand {
         /// Date, YYYY-MM-DD.
         date: String,
     },
+    /// Load a year's official holiday arrangement (holiday-cn JSON: {"year", "days": [{"name",
+    /// "date", "isOffDay"}]}) into the installation's calendar, adding or replacing that year.
+    Import {
+        /// The JSON file.
+        file: std::path::PathBuf,
+    },
 }
 
 fn main() -> ExitCode {

@@ -297,3 +297,32 @@ fn audit_verify_names_an_altered_or_deleted_row() {
         stderr(&o)
     );
 }
+
+#[test]
+fn calendar_import_adds_a_year() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("2027.json");
+    std::fs::write(
+        &f,
+        r#"{"year": 2027, "days": [{"name": "元旦", "date": "2027-01-01", "isOffDay": true}]}"#,
+    )
+    .unwrap();
+    let o = ow(d.path(), &["calendar", "is-working", "2027-01-01"]);
+    assert!(!o.status.success(), "no data for 2027 yet");
+    let o = ow(d.path(), &["calendar", "import", f.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = ow(d.path(), &["calendar", "is-working", "2027-01-01"]);
+    assert_eq!(stdout(&o).trim(), "off");
+    std::fs::write(
+        &f,
+        r#"{"year": 2027, "days": [{"name": "元旦", "date": "2026-02-30", "isOffDay": true}]}"#,
+    )
+    .unwrap();
+    let o = ow(d.path(), &["calendar", "import", f.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("2027.json"),
+        "names the file: {}",
+        stderr(&o)
+    );
+}

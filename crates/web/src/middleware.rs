@@ -84,7 +84,10 @@ pub async fn request_context(State(st): State<AppState>, mut req: Request, next:
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string());
-    // Language: ?lang= (remembered), then cookie, then Accept-Language, then the default.
+    // Language: ?lang= (remembered in a cookie), then the cookie, then the configured default
+    // (Chinese). Pages do not follow the browser's Accept-Language: a government site is Chinese
+    // unless the visitor chooses English. API clients may ask for English by Accept-Language.
+    let is_api = req.uri().path().starts_with("/api/");
     let query_lang = req.uri().query().and_then(|q| {
         q.split('&')
             .filter_map(|kv| kv.split_once('='))
@@ -94,6 +97,9 @@ pub async fn request_context(State(st): State<AppState>, mut req: Request, next:
     let lang = query_lang
         .or_else(|| cookie(req.headers(), LANG_COOKIE).and_then(Lang::parse))
         .or_else(|| {
+            if !is_api {
+                return None;
+            }
             req.headers()
                 .get(header::ACCEPT_LANGUAGE)
                 .and_then(|v| v.to_str().ok())

@@ -332,3 +332,27 @@ pub async fn list_audit(
             .collect(),
     ))
 }
+
+/// Add or replace one year of the working-day calendar from the State Council's holiday notice
+/// (holiday-cn JSON). System administrators only; audited. Takes effect at once.
+#[utoipa::path(put, path = "/calendar/years/{year}", tag = "admin", security(("bearer" = [])),
+    params(("year" = i32, Path, description = "Year of the notice")),
+    request_body(content = Object, description = "{\"year\": 2027, \"source\": \"…\", \"days\": [{\"name\": \"元旦\", \"date\": \"2027-01-01\", \"isOffDay\": true}]}"),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn put_calendar_year(
+    State(st): State<AppState>,
+    StaffApi(c): StaffApi,
+    Path(year): Path<i32>,
+    Json(data): Json<onewindow_domain::calendar::YearData>,
+) -> Result<StatusCode, WebError> {
+    if data.year != year {
+        return Err(AppError::Domain(DomainError::field(
+            "year",
+            format!("路径中的年份 {year} 与数据中的年份 {} 不一致", data.year),
+            format!("year: the path says {year} but the data says {}", data.year),
+        ))
+        .into());
+    }
+    onewindow_app::calendar::set_year(&st.app, &c.ctx(), data).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -67,7 +67,8 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .routes(routes!(admin::me))
                 .routes(routes!(admin::list_users, admin::create_user))
                 .routes(routes!(admin::get_user, admin::update_user))
-                .routes(routes!(admin::list_audit)),
+                .routes(routes!(admin::list_audit))
+                .routes(routes!(admin::put_calendar_year)),
         )
         .split_for_parts()
 }

@@ -244,3 +244,50 @@ async fn two_admins_editing_the_same_department_conflict() {
     );
     assert_eq!(now.version, 2);
 }
+
+#[tokio::test]
+async fn admin_loads_next_years_holiday_notice() {
+    let t = TestApp::new().await;
+    let mut c = t.login("admin").await;
+    let y2027 = json!({"year": 2027, "source": "测试用放假安排", "days": [
+        {"name": "元旦", "date": "2027-01-01", "isOffDay": true},
+        {"name": "春节", "date": "2027-02-06", "isOffDay": false}
+    ]});
+    // Before: the year is refused as unknown.
+    let r = c.get("/api/v1/calendar/is-working?date=2027-01-01").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = c
+        .json(Method::PUT, "/api/v1/calendar/years/2026", y2027.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "path and data disagree");
+    let mut clerk = t.login("clerk").await;
+    let r = clerk
+        .json(Method::PUT, "/api/v1/calendar/years/2027", y2027.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = c
+        .json(Method::PUT, "/api/v1/calendar/years/2027", y2027)
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    assert_eq!(
+        c.get("/api/v1/calendar/is-working?date=2027-01-01")
+            .await
+            .json()["working"],
+        false
+    );
+    assert_eq!(
+        c.get("/api/v1/calendar/is-working?date=2027-02-06")
+            .await
+            .json()["working"],
+        true,
+        "a make-up Saturday"
+    );
+    assert_eq!(
+        c.get("/api/v1/calendar/add?date=2026-12-31&days=1")
+            .await
+            .json()["due"],
+        "2027-01-04"
+    );
+    let ev = c.get("/api/v1/audit?action=calendar.year_set").await.json();
+    assert_eq!(ev[0]["object_id"], "2027");
+}

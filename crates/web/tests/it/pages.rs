@@ -188,3 +188,15 @@ fn locale_files_have_the_same_keys() {
     assert!(zh.len() > 100);
     assert_eq!(zh, en);
 }
+
+#[tokio::test]
+async fn pages_stay_chinese_for_english_browsers_until_the_visitor_switches() {
+    let t = TestApp::new().await;
+    let mut c = t.client();
+    c.headers
+        .push(("accept-language".into(), "en-US,en;q=0.9".into()));
+    let r = c.get("/").await;
+    assert!(r.text.contains("<html lang=\"zh-CN\">"));
+    let r = c.get("/?lang=en").await;
+    assert!(r.text.contains("<html lang=\"en\">"));
+}
