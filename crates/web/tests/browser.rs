@@ -104,7 +104,8 @@ async fn citizen_computes_a_due_date_and_checks_an_id() {
 
     c.goto(&format!("{base}/")).await.unwrap();
     assert!(c.title().await.unwrap().contains("泉州市行政服务中心"));
-    c.find(Locator::LinkText("工作日计算"))
+    c.wait()
+        .for_element(Locator::LinkText("工作日计算"))
         .await
         .unwrap()
         .click()
@@ -117,7 +118,7 @@ async fn citizen_computes_a_due_date_and_checks_an_id() {
     )
     .await
     .unwrap();
-    let days = c.find(Locator::Id("days")).await.unwrap();
+    let days = c.wait().for_element(Locator::Id("days")).await.unwrap();
     days.send_keys("5").await.unwrap();
     c.find(Locator::Css("form button[type=submit]"))
         .await
@@ -126,7 +127,8 @@ async fn citizen_computes_a_due_date_and_checks_an_id() {
         .await
         .unwrap();
     let due = c
-        .find(Locator::Id("due"))
+        .wait()
+        .for_element(Locator::Id("due"))
         .await
         .unwrap()
         .text()
@@ -137,7 +139,8 @@ async fn citizen_computes_a_due_date_and_checks_an_id() {
     save_screenshot(&c, "workdays").await;
 
     c.goto(&format!("{base}/tools/id-check")).await.unwrap();
-    c.find(Locator::Id("value"))
+    c.wait()
+        .for_element(Locator::Id("value"))
         .await
         .unwrap()
         .send_keys("91110000710925462X")
@@ -150,7 +153,8 @@ async fn citizen_computes_a_due_date_and_checks_an_id() {
         .await
         .unwrap();
     let kind = c
-        .find(Locator::Id("kind"))
+        .wait()
+        .for_element(Locator::Id("kind"))
         .await
         .unwrap()
         .text()
@@ -170,7 +174,8 @@ async fn admin_logs_in_creates_a_township_and_logs_out() {
     c.goto(&format!("{base}/admin/org")).await.unwrap();
     // Not logged in: the login page, which brings us back afterwards.
     assert!(c.current_url().await.unwrap().path().starts_with("/login"));
-    c.find(Locator::Id("username"))
+    c.wait()
+        .for_element(Locator::Id("username"))
         .await
         .unwrap()
         .send_keys("admin")
@@ -188,10 +193,14 @@ async fn admin_logs_in_creates_a_township_and_logs_out() {
         .click()
         .await
         .unwrap();
-    assert_eq!(c.current_url().await.unwrap().path(), "/admin/org");
+    c.wait()
+        .for_url(&format!("{base}/admin/org").parse().unwrap())
+        .await
+        .unwrap();
     save_screenshot(&c, "org").await;
 
-    c.find(Locator::Id("region-code"))
+    c.wait()
+        .for_element(Locator::Id("region-code"))
         .await
         .unwrap()
         .send_keys("350582102")
@@ -210,7 +219,8 @@ async fn admin_logs_in_creates_a_township_and_logs_out() {
         .await
         .unwrap();
     let flash = c
-        .find(Locator::Css("p.flash"))
+        .wait()
+        .for_element(Locator::Css("p.flash"))
         .await
         .unwrap()
         .text()
@@ -233,21 +243,21 @@ async fn admin_logs_in_creates_a_township_and_logs_out() {
         .click()
         .await
         .unwrap();
-    assert!(
-        c.find(Locator::Css("h1"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-            .contains("Organisation")
-    );
+    c.wait()
+        .for_element(Locator::XPath("//h1[contains(., 'Organisation')]"))
+        .await
+        .unwrap();
     c.find(Locator::Css("form[action='/logout'] button"))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
-    assert!(c.find(Locator::LinkText("Staff login")).await.is_ok());
+    assert!(
+        c.wait()
+            .for_element(Locator::LinkText("Staff login"))
+            .await
+            .is_ok()
+    );
     c.close().await.unwrap();
 }
