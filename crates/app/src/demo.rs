@@ -169,7 +169,8 @@ pub const USERS: &[DemoUser] = &[
         "publisher",
         "蔡审核",
         Some("行政服务中心"),
-        &[(Role::PublishingReviewer, Some("行政服务中心"))],
+        // City-wide: reviews every department's catalog items and disclosure items.
+        &[(Role::PublishingReviewer, None)],
     ),
     (
         "analyst",
@@ -300,5 +301,12 @@ pub async fn seed(app: &App) -> AppResult<DemoSummary> {
         .await?;
         sum.created += 1;
     }
+
+    // The demo service catalog, published (the demo operator stands as its reviewer).
+    let guides = crate::demo_catalog::demo_guides().map_err(|e| {
+        crate::AppError::Unexpected(anyhow::anyhow!("demo catalog does not parse: {e}"))
+    })?;
+    let report = crate::catalog::import(app, &ctx, guides, true, |_| {}).await?;
+    sum.created += report.created + report.updated;
     Ok(sum)
 }

@@ -40,9 +40,37 @@ pub enum AppError {
         /// English message.
         en: String,
     },
+    /// A document (e.g. a service guide or an import file) has problems; all of them are listed,
+    /// each naming its field (and row, for imports). HTTP 400.
+    #[error("{}", invalid_summary_zh(.0))]
+    Invalid(Vec<Problem>),
     /// Anything unexpected (database down …). Rendered as an opaque 500 with a request id.
     #[error("unexpected: {0}")]
     Unexpected(#[source] anyhow::Error),
+}
+
+/// One problem of a document: where (field path, e.g. `items[3].materials[0].name`) and what.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    /// Where: field path, prefixed by the row/item for imports.
+    pub field: String,
+    /// Chinese message.
+    pub zh: String,
+    /// English message.
+    pub en: String,
+}
+
+fn invalid_summary_zh(p: &[Problem]) -> String {
+    match p.first() {
+        Some(first) if p.len() == 1 => format!("{}：{}", first.field, first.zh),
+        Some(first) => format!(
+            "共 {} 处问题，第一处 {}：{}",
+            p.len(),
+            first.field,
+            first.zh
+        ),
+        None => "内容不符合要求".into(),
+    }
 }
 
 impl AppError {
@@ -73,6 +101,7 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::NotFound => "not_found",
             AppError::Conflict { .. } => "conflict",
+            AppError::Invalid(_) => "invalid_document",
             AppError::Unexpected(_) => "internal_error",
         }
     }
@@ -98,6 +127,16 @@ impl AppError {
             AppError::Forbidden => "you are not allowed to do this".into(),
             AppError::NotFound => "not found".into(),
             AppError::Conflict { en, .. } => en.clone(),
+            AppError::Invalid(p) => match p.first() {
+                Some(first) if p.len() == 1 => format!("{}: {}", first.field, first.en),
+                Some(first) => format!(
+                    "{} problems; first at {}: {}",
+                    p.len(),
+                    first.field,
+                    first.en
+                ),
+                None => "invalid document".into(),
+            },
             AppError::Unexpected(_) => "internal error".into(),
         }
     }

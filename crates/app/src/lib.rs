@@ -10,12 +10,16 @@
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod catalog;
 pub mod config;
 pub mod demo;
+pub mod demo_catalog;
 mod error;
 pub mod org;
+pub mod search;
 pub mod users;
 
+use std::sync::atomic::AtomicI64;
 use std::sync::{Arc, RwLock};
 
 use onewindow_domain::audit::{Actor, AuditAction, NewAuditEvent};
@@ -24,7 +28,7 @@ use onewindow_domain::ids::{DepartmentId, UserId};
 use onewindow_domain::org::{Grants, Permission, Target};
 use onewindow_storage::Db;
 
-pub use error::{AppError, AppResult};
+pub use error::{AppError, AppResult, Problem};
 
 /// Tunables of the use cases (from configuration).
 #[derive(Debug, Clone)]
@@ -60,18 +64,38 @@ pub struct App {
     /// Tunables.
     pub settings: Settings,
     calendar: RwLock<Arc<WorkCalendar>>,
+    /// Full-text index (derived data, rebuilt at start-up).
+    pub search: onewindow_search::SearchIndex,
+    /// Last catalog change-feed cursor applied to the index.
+    pub(crate) catalog_cursor: AtomicI64,
 }
 
 impl App {
     /// Build the application over a migrated database, loading calendar years stored by admins
     /// on top of the official years shipped with the code.
     pub async fn new(db: Db, settings: Settings) -> AppResult<App> {
+        let index = onewindow_search::SearchIndex::in_ram()
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("search index: {e}")))?;
+        App::with_index(db, settings, index).await
+    }
+
+    /// Build over a given search index (e.g. on disk in the data directory), rebuilding the
+    /// index from the database.
+    pub async fn with_index(
+        db: Db,
+        settings: Settings,
+        index: onewindow_search::SearchIndex,
+    ) -> AppResult<App> {
         let cal = calendar::load(&db).await?;
-        Ok(App {
+        let app = App {
             db,
             settings,
             calendar: RwLock::new(Arc::new(cal)),
-        })
+            search: index,
+            catalog_cursor: AtomicI64::new(0),
+        };
+        search::reindex_catalog(&app, |_, _| {}).await?;
+        Ok(app)
     }
 }
 

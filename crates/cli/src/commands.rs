@@ -19,6 +19,7 @@ use onewindow_web::{AppState, WebConfig};
 use crate::{
     AuditCommand, CalendarCommand, Cli, Command, DemoCommand, IdCommand, PasswordArgs, UserCommand,
 };
+use crate::{CatalogCommand, SearchCommand};
 
 fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     let mut cfg = Config::load(cli.config.as_deref(), std::env::vars())?;
@@ -218,6 +219,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Command::Catalog(c) => {
+            let cfg = load_config(&cli)?;
+            let app = open(&cfg).await?;
+            catalog_command(&app, c).await
+        }
+        Command::Search(SearchCommand::Reindex) => {
+            let cfg = load_config(&cli)?;
+            let app = open(&cfg).await?;
+            let bar = progress_bar(0, "indexing");
+            let n = onewindow_app::search::reindex_catalog(&app, |i, total| {
+                bar.set_length(total as u64);
+                bar.set_position(i as u64);
+            })
+            .await
+            .map_err(app_err)?;
+            bar.finish_and_clear();
+            println!("search index rebuilt: {n} published service items");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::User(u) => {
             let cfg = load_config(&cli)?;
             let app = open(&cfg).await?;
@@ -367,9 +387,141 @@ async fn serve(cli: &Cli, args: &crate::ServeArgs) -> anyhow::Result<ExitCode> {
         "OneWindow is running: open {}/ (staff login: {}/login); press Ctrl-C to stop",
         web.public_url, web.public_url
     );
-    let state = AppState::new(Arc::new(app), web);
+    let app = Arc::new(app);
+    // Keep this node's search index in step with changes made by other nodes sharing the
+    // database (the change feed); a no-op when this node is the only writer.
+    let follower = Arc::clone(&app);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+        loop {
+            tick.tick().await;
+            if let Err(e) = onewindow_app::search::follow_changes(&follower).await {
+                tracing::warn!(error = ?e, "following the catalog change feed failed");
+            }
+        }
+    });
+    let state = AppState::new(app, web);
     onewindow_web::serve(listener, state)
         .await
         .context("server error")?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_string());
+    bar
+}
+
+async fn catalog_command(app: &App, cmd: &CatalogCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        CatalogCommand::Import { file, publish } => {
+            let bytes =
+                std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let is_xlsx = file
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+            let guides = if is_xlsx {
+                match onewindow_documents::read_catalog_xlsx(&bytes) {
+                    Ok(g) => g,
+                    Err(problems) => {
+                        for p in &problems {
+                            eprintln!(
+                                "{}: sheet {} row {} field {}: {}",
+                                file.display(),
+                                p.sheet,
+                                p.row,
+                                p.field,
+                                p.en
+                            );
+                        }
+                        bail!(
+                            "{}: {} problem(s); nothing was imported",
+                            file.display(),
+                            problems.len()
+                        );
+                    }
+                }
+            } else {
+                serde_json::from_slice::<Vec<onewindow_domain::catalog::ServiceGuide>>(&bytes)
+                    .map_err(|e| {
+                        anyhow!(
+                            "{}: line {} column {}: {e}; nothing was imported",
+                            file.display(),
+                            e.line(),
+                            e.column()
+                        )
+                    })?
+            };
+            let bar = progress_bar(guides.len() as u64, "importing");
+            let r = onewindow_app::catalog::import(app, &Ctx::operator(), guides, *publish, |i| {
+                bar.set_position(i as u64)
+            })
+            .await;
+            bar.finish_and_clear();
+            match r {
+                Ok(rep) => {
+                    println!(
+                        "imported: {} new, {} updated, {} unchanged ({})",
+                        rep.created,
+                        rep.updated,
+                        rep.unchanged,
+                        if *publish {
+                            "published"
+                        } else {
+                            "as drafts for review"
+                        }
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(AppError::Invalid(problems)) => {
+                    for p in &problems {
+                        // items[i] is 0-based; people count rows from 1.
+                        eprintln!("{}: {}: {}", file.display(), p.field, p.en);
+                    }
+                    bail!(
+                        "{}: {} problem(s); nothing was imported",
+                        file.display(),
+                        problems.len()
+                    )
+                }
+                Err(e) => Err(app_err(e)),
+            }
+        }
+        CatalogCommand::Export { format, output } => {
+            let guides = onewindow_app::catalog::export(app).await.map_err(app_err)?;
+            let bytes = match format.as_str() {
+                "json" => {
+                    let mut s = serde_json::to_string_pretty(&guides)?;
+                    s.push('\n');
+                    s.into_bytes()
+                }
+                "xlsx" => onewindow_documents::catalog_xlsx(&guides).map_err(|e| anyhow!("{e}"))?,
+                other => bail!("--format: {other:?} is not json or xlsx"),
+            };
+            match output {
+                Some(path) => {
+                    std::fs::write(path, &bytes)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    eprintln!(
+                        "exported {} published items to {}",
+                        guides.len(),
+                        path.display()
+                    );
+                }
+                None if format == "xlsx" => bail!("-o FILE is required for xlsx"),
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&bytes)?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

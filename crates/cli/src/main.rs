@@ -51,6 +51,43 @@ pub enum Command {
     /// The working-day calendar.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// The service catalog (事项库).
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// The full-text search index.
+    #[command(subcommand)]
+    Search(SearchCommand),
+}
+
+/// `catalog` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum CatalogCommand {
+    /// Import service guides from a JSON array or an XLSX workbook (by extension). Atomic: if
+    /// any row has a problem, nothing is stored and every problem is listed (row and field).
+    Import {
+        /// The file (.json or .xlsx).
+        file: PathBuf,
+        /// Publish the imported content at once, recording the operator as its reviewer
+        /// (migration); without it, new content becomes drafts for review.
+        #[arg(long)]
+        publish: bool,
+    },
+    /// Export the published catalog.
+    Export {
+        /// json (default) or xlsx.
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// Output file (default: standard output for JSON).
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// `search` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum SearchCommand {
+    /// Rebuild the search index from the database.
+    Reindex,
 }
 
 /// `serve` options.

@@ -60,6 +60,24 @@ pub enum AuditAction {
     CalendarYearSet,
     /// Demo data were seeded.
     DemoSeeded,
+    /// A catalog item was created (version 1, draft).
+    CatalogCreated,
+    /// A draft version was edited.
+    CatalogDraftSaved,
+    /// A new draft version was opened from the version in force.
+    CatalogVersionOpened,
+    /// A draft was submitted for review.
+    CatalogSubmitted,
+    /// A submitted version was approved.
+    CatalogApproved,
+    /// A submitted version was returned to draft.
+    CatalogReturned,
+    /// A reviewed version was published (the previous one superseded).
+    CatalogPublished,
+    /// The version in force was withdrawn.
+    CatalogWithdrawn,
+    /// A catalog file was imported.
+    CatalogImported,
 }
 
 impl AuditAction {
@@ -89,6 +107,15 @@ impl AuditAction {
             WindowUpdated => "org.window_updated",
             CalendarYearSet => "calendar.year_set",
             DemoSeeded => "demo.seeded",
+            CatalogCreated => "catalog.created",
+            CatalogDraftSaved => "catalog.draft_saved",
+            CatalogVersionOpened => "catalog.version_opened",
+            CatalogSubmitted => "catalog.submitted",
+            CatalogApproved => "catalog.approved",
+            CatalogReturned => "catalog.returned",
+            CatalogPublished => "catalog.published",
+            CatalogWithdrawn => "catalog.withdrawn",
+            CatalogImported => "catalog.imported",
         }
     }
 }

@@ -11,6 +11,16 @@ use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool,
 
 use crate::StoreError;
 
+impl H<'_> {
+    /// Reborrow, so that one handle can serve several repository calls.
+    pub fn re(&mut self) -> H<'_> {
+        match self {
+            H::Sqlite(c) => H::Sqlite(c),
+            H::Postgres(c) => H::Postgres(c),
+        }
+    }
+}
+
 /// Run the same sqlx body on whichever back end `$h` is; `$c` is `&mut <Backend>Connection`.
 macro_rules! on {
     ($h:expr, |$c:ident| $body:expr) => {

@@ -23,6 +23,8 @@ pub struct ErrorInfo {
     pub en: String,
     /// Field concerned.
     pub field: Option<&'static str>,
+    /// Every problem of an invalid document (field path and messages).
+    pub problems: Vec<onewindow_app::Problem>,
 }
 
 /// An error leaving a handler.
@@ -49,6 +51,7 @@ impl WebError {
                 zh: zh.into(),
                 en: en.into(),
                 field,
+                problems: Vec::new(),
             },
         }
     }
@@ -69,6 +72,7 @@ impl WebError {
                     "the form expired or did not come from this site; reload the page and try again"
                         .into(),
                 field: None,
+                problems: Vec::new(),
             },
         }
     }
@@ -86,6 +90,7 @@ impl From<AppError> for WebError {
             AppError::Disabled | AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::Unexpected(cause) => {
                 // Logged once, here, with the full chain; the client sees only the request id.
                 tracing::error!(error = ?cause, "unexpected error");
@@ -96,6 +101,10 @@ impl From<AppError> for WebError {
             AppError::Domain(d) => d.field_name(),
             _ => None,
         };
+        let problems = match &e {
+            AppError::Invalid(p) => p.clone(),
+            _ => Vec::new(),
+        };
         Self {
             status,
             info: ErrorInfo {
@@ -103,6 +112,7 @@ impl From<AppError> for WebError {
                 zh: e.message(false),
                 en: e.message(true),
                 field,
+                problems,
             },
         }
     }

@@ -233,6 +233,7 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
             zh: "系统内部错误".into(),
             en: "internal error".into(),
             field: None,
+            problems: Vec::new(),
         },
         None if status == axum::http::StatusCode::NOT_FOUND
             && resp.headers().get(header::CONTENT_TYPE).is_none() =>
@@ -242,6 +243,7 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
                 zh: "页面或对象不存在".into(),
                 en: "not found".into(),
                 field: None,
+                problems: Vec::new(),
             }
         }
         None => return resp,
@@ -263,6 +265,10 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
             "code": if status.is_server_error() { "internal_error" } else { info.code },
             "message": message,
             "field": info.field,
+            "problems": info.problems.iter().map(|p| serde_json::json!({
+                "field": p.field,
+                "message": if en { &p.en } else { &p.zh },
+            })).collect::<Vec<_>>(),
             "request_id": rid,
         }))
         .into_response()

@@ -4,6 +4,7 @@
 //! follows `Accept-Language` (Chinese by default).
 
 pub mod admin;
+pub mod catalog;
 pub mod dto;
 pub mod public;
 
@@ -33,6 +34,7 @@ use crate::AppState;
         (name = "tools", description = "便民工具: ID check, working-day calendar"),
         (name = "directory", description = "机构目录: regions, departments, windows"),
         (name = "admin", description = "管理: users, organisation, audit trail"),
+        (name = "catalog", description = "事项库: the published service catalog (ETag, change feed) and its staff lifecycle"),
     )
 )]
 struct ApiDoc;
@@ -68,7 +70,19 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .routes(routes!(admin::list_users, admin::create_user))
                 .routes(routes!(admin::get_user, admin::update_user))
                 .routes(routes!(admin::list_audit))
-                .routes(routes!(admin::put_calendar_year)),
+                .routes(routes!(admin::put_calendar_year))
+                .routes(routes!(catalog::list_items, catalog::create_item))
+                .routes(routes!(catalog::get_item))
+                .routes(routes!(catalog::search))
+                .routes(routes!(catalog::changes))
+                .routes(routes!(catalog::stats))
+                .routes(routes!(catalog::staff_items))
+                .routes(routes!(catalog::get_version, catalog::save_draft))
+                .routes(routes!(catalog::version_action))
+                .routes(routes!(catalog::withdraw))
+                .routes(routes!(catalog::open_version))
+                .routes(routes!(catalog::history))
+                .routes(routes!(catalog::diff)),
         )
         .split_for_parts()
 }

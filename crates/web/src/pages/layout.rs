@@ -78,6 +78,12 @@ impl Layout {
                 href: "/staff",
                 label: tr.t("nav.staff").into(),
             });
+            if g.has(Permission::EditCatalog) || g.has(Permission::ReviewCatalog) {
+                nav.push(NavItem {
+                    href: "/catalog",
+                    label: tr.t("nav.catalog").into(),
+                });
+            }
             if g.has(Permission::ManageUsers) {
                 nav.push(NavItem {
                     href: "/admin/users",

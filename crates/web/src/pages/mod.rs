@@ -1,6 +1,8 @@
 //! Server-rendered HTML pages, one module per area.
 
 pub mod admin;
+pub mod catalog_admin;
+pub mod guide;
 pub mod layout;
 pub mod login;
 pub mod public;
@@ -16,6 +18,8 @@ use crate::error::WebError;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(public::router())
+        .merge(guide::router())
+        .merge(catalog_admin::router())
         .merge(login::router())
         .merge(staff::router())
         .merge(admin::router())

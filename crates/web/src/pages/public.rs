@@ -224,6 +224,10 @@ async fn static_file(crate::error::Path(file): crate::error::Path<String>) -> Re
             "text/css; charset=utf-8",
         ),
         "emblem.svg" => (include_bytes!("../../static/emblem.svg"), "image/svg+xml"),
+        "print.js" => (
+            include_bytes!("../../static/print.js"),
+            "text/javascript; charset=utf-8",
+        ),
         _ => return WebError::not_found().into_response(),
     };
     (

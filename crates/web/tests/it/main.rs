@@ -3,9 +3,11 @@
 
 // Tests fail loudly: unwrap/expect/panic are the point here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![recursion_limit = "256"]
 
 mod api;
 mod audit_trail;
 mod auth;
+mod catalog;
 mod pages;
 mod roles;

@@ -1,0 +1,34 @@
+//! The one error type of this crate.
+
+/// Why a document could not be generated.
+///
+/// `Display` gives a Chinese message (the staff's language), like the domain errors.
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    /// The DOCX package could not be written.
+    #[error("生成 Word 文档失败：{0}")]
+    Docx(String),
+    /// The XLSX workbook could not be written (e.g. a text longer than Excel's 32 767
+    /// characters per cell).
+    #[error("生成 Excel 文件失败：{0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    /// A value of the document's metadata is malformed.
+    #[error("文档信息“{field}”无效：{value}")]
+    InvalidMeta {
+        /// Machine name of the metadata field, e.g. `published_at`.
+        field: &'static str,
+        /// The offending value.
+        value: String,
+    },
+    /// A guide holds a value that the spreadsheet layout cannot carry without changing it on
+    /// import (see the crate documentation for the cell rules), so the export was refused.
+    #[error("事项“{task_code}”的字段 {field} 无法写入表格：{reason}")]
+    Unrepresentable {
+        /// 实施编码 of the item (may be empty if that is the problem).
+        task_code: String,
+        /// Field path, e.g. `keywords[1]` or `materials[0].basis`.
+        field: String,
+        /// Why, in Chinese.
+        reason: String,
+    },
+}

@@ -1,0 +1,552 @@
+//! [`SearchIndex`]: schema, writing, querying.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::directory::MmapDirectory;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
+};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{
+    Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, TantivyError, Term,
+};
+
+use crate::analysis::{self, TOKENIZER_NAME, Word};
+use crate::error::SearchError;
+use crate::highlight::Highlighter;
+use crate::{Hit, IndexDoc, SearchQuery, SearchResults};
+
+/// Hits per page are capped at this.
+pub const MAX_LIMIT: usize = 100;
+
+/// Pages starting at or beyond this offset return no hits (only `total`).
+pub const MAX_OFFSET: usize = 10_000;
+
+/// Memory budget of the single indexing thread.
+const WRITER_MEMORY_BYTES: usize = 50_000_000;
+
+/// Longest accepted `kind`, in bytes.
+const MAX_KIND_BYTES: usize = 64;
+
+/// Boost of a word's match in the title over a match in the body.
+const TITLE_BOOST: f32 = 3.0;
+
+/// Extra boost when the whole query appears in the title (as a word or phrase).
+const TITLE_EXACT_BOOST: f32 = 5.0;
+
+/// Field names. Changing any of this changes the schema, and an on-disk index
+/// with the old schema is wiped and recreated by [`SearchIndex::open_or_create`].
+mod name {
+    pub const KEY: &str = "key";
+    pub const KIND: &str = "kind";
+    pub const ID: &str = "id";
+    pub const TITLE: &str = "title";
+    pub const BODY: &str = "body";
+    pub const FACET: &str = "facet";
+    pub const DATE: &str = "date";
+    pub const URL: &str = "url";
+}
+
+/// Field handles of the schema.
+#[derive(Clone, Copy)]
+struct Fields {
+    /// `"{kind}:{id}"`, raw: the unit of replacement and deletion.
+    key: Field,
+    /// Raw kind, stored.
+    kind: Field,
+    /// Record id, stored.
+    id: Field,
+    /// jieba-analysed, positions, stored.
+    title: Field,
+    /// jieba-analysed, positions, stored (for snippets).
+    body: Field,
+    /// Raw, multi-valued `"{name}={value}"`.
+    facet: Field,
+    /// Unix seconds, fast (tie-break sort), stored.
+    date: Field,
+    /// Stored only.
+    url: Field,
+}
+
+fn schema() -> Schema {
+    let mut b = Schema::builder();
+    let text = TextOptions::default().set_stored().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER_NAME)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    b.add_text_field(name::KEY, STRING);
+    b.add_text_field(name::KIND, STRING | STORED);
+    b.add_i64_field(name::ID, STORED);
+    b.add_text_field(name::TITLE, text.clone());
+    b.add_text_field(name::BODY, text);
+    b.add_text_field(name::FACET, STRING);
+    b.add_i64_field(name::DATE, INDEXED | FAST | STORED);
+    b.add_text_field(name::URL, STORED);
+    b.build()
+}
+
+impl Fields {
+    fn of(schema: &Schema) -> Result<Self, TantivyError> {
+        Ok(Self {
+            key: schema.get_field(name::KEY)?,
+            kind: schema.get_field(name::KIND)?,
+            id: schema.get_field(name::ID)?,
+            title: schema.get_field(name::TITLE)?,
+            body: schema.get_field(name::BODY)?,
+            facet: schema.get_field(name::FACET)?,
+            date: schema.get_field(name::DATE)?,
+            url: schema.get_field(name::URL)?,
+        })
+    }
+}
+
+/// The unique key of a record: `kind` may contain `:`, `id` cannot, so the
+/// last `:` separates them and the key is unambiguous.
+fn record_key(kind: &str, id: i64) -> String {
+    format!("{kind}:{id}")
+}
+
+/// The raw value stored in the `facet` field for a filter or facet.
+fn facet_value(name: &str, value: &str) -> String {
+    format!("{name}={value}")
+}
+
+/// Whether an error opening an existing on-disk index means "stale or broken
+/// derived data" (wipe and rebuild) rather than a real problem (report it).
+fn is_stale_index(err: &TantivyError) -> bool {
+    matches!(
+        err,
+        TantivyError::SchemaError(_)
+            | TantivyError::IncompatibleIndex(_)
+            | TantivyError::DeserializeError(_)
+            | TantivyError::DataCorruption(_)
+    )
+}
+
+/// Removes the regular files of an index directory (tantivy indexes are flat;
+/// subdirectories are left alone).
+fn wipe_dir(dir: &Path) -> Result<(), SearchError> {
+    let io = |path: &Path, source| SearchError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(|e| io(dir, e))? {
+        let entry = entry.map_err(|e| io(dir, e))?;
+        let path = entry.path();
+        if entry.file_type().map_err(|e| io(&path, e))?.is_file() {
+            std::fs::remove_file(&path).map_err(|e| io(&path, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// A Chinese full-text index over several kinds of records.
+///
+/// Cheap to share: put it in an `Arc`. It is `Send + Sync`; searches run
+/// concurrently on the reader, writes are serialised by an internal mutex.
+/// All methods block (jieba segmentation, disk IO, commits): from async code
+/// call them inside `tokio::task::spawn_blocking` (searches are usually fast
+/// enough to call directly, writes are not).
+pub struct SearchIndex {
+    index: Index,
+    fields: Fields,
+    writer: Mutex<IndexWriter<TantivyDocument>>,
+    reader: IndexReader,
+    index_analyzer: TextAnalyzer,
+    query_analyzer: TextAnalyzer,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SearchIndex {
+    /// Creates an empty index in memory (tests, or a process that rebuilds at
+    /// every start anyway).
+    pub fn in_ram() -> Result<Self, SearchError> {
+        let index = Index::create_in_ram(schema());
+        Self::from_index(index)
+    }
+
+    /// Opens the on-disk index in `dir`, creating `dir` and the index if needed.
+    ///
+    /// The directory belongs to the index: if it holds an index whose schema
+    /// differs from the current one (an older version of this crate), or one
+    /// that cannot be read, its files are deleted and an empty index is
+    /// created. The caller then reindexes from the database. Only one process
+    /// may open a given directory (tantivy's writer lock).
+    pub fn open_or_create(dir: &Path) -> Result<Self, SearchError> {
+        let location = dir.display().to_string();
+        let open_err = |source| SearchError::Open {
+            location: location.clone(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(|source| SearchError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let mmap = |dir: &Path| MmapDirectory::open(dir).map_err(|e| open_err(e.into()));
+        let index = match Index::open_or_create(mmap(dir)?, schema()) {
+            Ok(index) => index,
+            Err(err) if is_stale_index(&err) => {
+                wipe_dir(dir)?;
+                Index::open_or_create(mmap(dir)?, schema()).map_err(open_err)?
+            }
+            Err(err) => return Err(open_err(err)),
+        };
+        Self::from_index(index)
+    }
+
+    fn from_index(index: Index) -> Result<Self, SearchError> {
+        let fields = Fields::of(&index.schema()).map_err(|source| SearchError::Open {
+            location: "schema".to_owned(),
+            source,
+        })?;
+        let index_analyzer = analysis::index_analyzer();
+        index
+            .tokenizers()
+            .register(TOKENIZER_NAME, index_analyzer.clone());
+        let writer = index
+            .writer_with_num_threads(1, WRITER_MEMORY_BYTES)
+            .map_err(SearchError::Writer)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(SearchError::Reader)?;
+        Ok(Self {
+            index,
+            fields,
+            writer: Mutex::new(writer),
+            reader,
+            index_analyzer,
+            query_analyzer: analysis::query_analyzer(),
+        })
+    }
+
+    /// Adds `doc`, replacing any document with the same `(kind, id)`.
+    /// Committed and visible to the next search when this returns.
+    pub fn upsert(&self, doc: &IndexDoc) -> Result<(), SearchError> {
+        self.upsert_many(std::slice::from_ref(doc))
+    }
+
+    /// Adds or replaces all `docs` in one commit (all or nothing).
+    /// If a `(kind, id)` appears twice in `docs`, the last one wins.
+    pub fn upsert_many(&self, docs: &[IndexDoc]) -> Result<(), SearchError> {
+        if docs.is_empty() {
+            return Ok(());
+        }
+        let prepared = docs
+            .iter()
+            .map(|doc| self.to_tantivy(doc))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.write(|writer| {
+            for (key, doc) in prepared {
+                writer.delete_term(Term::from_field_text(self.fields.key, &key));
+                writer.add_document(doc).map_err(SearchError::Update)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Removes the document `(kind, id)` if present. Committed and visible to
+    /// the next search when this returns.
+    pub fn remove(&self, kind: &str, id: i64) -> Result<(), SearchError> {
+        let term = Term::from_field_text(self.fields.key, &record_key(kind, id));
+        self.write(|writer| {
+            writer.delete_term(term);
+            Ok(())
+        })
+    }
+
+    /// Removes every document of `kind` (before a full reindex of that kind).
+    pub fn clear_kind(&self, kind: &str) -> Result<(), SearchError> {
+        let term = Term::from_field_text(self.fields.kind, kind);
+        self.write(|writer| {
+            writer.delete_term(term);
+            Ok(())
+        })
+    }
+
+    /// Number of documents of `kind`.
+    pub fn count(&self, kind: &str) -> Result<u64, SearchError> {
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.kind, kind),
+            IndexRecordOption::Basic,
+        );
+        let n = self
+            .reader
+            .searcher()
+            .search(&query, &Count)
+            .map_err(SearchError::Search)?;
+        Ok(n as u64)
+    }
+
+    /// Runs a search. The user's text is segmented with jieba and every word
+    /// is required (in the title or the body); it is never parsed as query
+    /// syntax, so any string is safe. Text without any word (empty,
+    /// punctuation, emoji) gives `total == 0`.
+    pub fn search(&self, q: &SearchQuery) -> Result<SearchResults, SearchError> {
+        let words = analysis::query_words(&mut self.query_analyzer.clone(), &q.text);
+        if words.is_empty() {
+            return Ok(SearchResults::default());
+        }
+        let query = self.build_query(q, &words);
+        let searcher = self.reader.searcher();
+        let limit = q.limit.min(MAX_LIMIT);
+        if limit == 0 || q.offset >= MAX_OFFSET {
+            let total = searcher
+                .search(&query, &Count)
+                .map_err(SearchError::Search)?;
+            return Ok(SearchResults {
+                total,
+                hits: Vec::new(),
+            });
+        }
+        let top = TopDocs::with_limit(limit).and_offset(q.offset).order_by((
+            (SortBySimilarityScore, Order::Desc),
+            (
+                SortByStaticFastValue::<i64>::for_field(name::DATE),
+                Order::Desc,
+            ),
+        ));
+        let (total, top) = searcher
+            .search(&query, &(Count, top))
+            .map_err(SearchError::Search)?;
+        let hits = if top.is_empty() {
+            Vec::new()
+        } else {
+            let highlighter =
+                Highlighter::new(&searcher, &words, self.fields.title, self.fields.body)
+                    .map_err(SearchError::Search)?;
+            top.into_iter()
+                .map(|((score, _date), address)| {
+                    let doc: TantivyDocument =
+                        searcher.doc(address).map_err(SearchError::Search)?;
+                    Ok(self.hit(&doc, score, &highlighter))
+                })
+                .collect::<Result<Vec<_>, SearchError>>()?
+        };
+        Ok(SearchResults { total, hits })
+    }
+
+    /// Takes the writer lock. A writer poisoned by a panic in another thread
+    /// is rolled back to the last commit and used again.
+    fn lock_writer(&self) -> Result<MutexGuard<'_, IndexWriter<TantivyDocument>>, SearchError> {
+        match self.writer.lock() {
+            Ok(guard) => Ok(guard),
+            Err(poisoned) => {
+                let mut guard = poisoned.into_inner();
+                guard.rollback().map_err(SearchError::Update)?;
+                self.writer.clear_poison();
+                Ok(guard)
+            }
+        }
+    }
+
+    /// Runs `ops` on the writer, then commits and reloads the reader; on any
+    /// error the uncommitted operations are rolled back.
+    fn write(
+        &self,
+        ops: impl FnOnce(&IndexWriter<TantivyDocument>) -> Result<(), SearchError>,
+    ) -> Result<(), SearchError> {
+        let mut writer = self.lock_writer()?;
+        let result = ops(&writer).and_then(|()| {
+            writer.commit().map_err(SearchError::Update)?;
+            Ok(())
+        });
+        if let Err(err) = result {
+            // The original error matters more than a failed rollback.
+            let _ = writer.rollback();
+            return Err(err);
+        }
+        // Reload under the lock so that when this returns the change is visible.
+        self.reader.reload().map_err(SearchError::Reader)
+    }
+
+    /// Validates `doc` and converts it; returns its record key too.
+    fn to_tantivy(&self, doc: &IndexDoc) -> Result<(String, TantivyDocument), SearchError> {
+        if doc.kind.is_empty() || doc.kind.len() > MAX_KIND_BYTES {
+            return Err(SearchError::InvalidDocument(format!(
+                "kind must be 1 to {MAX_KIND_BYTES} bytes, got {:?} (id {})",
+                doc.kind, doc.id
+            )));
+        }
+        if let Some((name, _)) = doc.facets.iter().find(|(name, _)| name.contains('=')) {
+            return Err(SearchError::InvalidDocument(format!(
+                "facet name {name:?} contains '=' ({} {})",
+                doc.kind, doc.id
+            )));
+        }
+        let f = &self.fields;
+        let key = record_key(&doc.kind, doc.id);
+        let mut d = TantivyDocument::default();
+        d.add_text(f.key, &key);
+        d.add_text(f.kind, &doc.kind);
+        d.add_i64(f.id, doc.id);
+        d.add_text(f.title, &doc.title);
+        d.add_text(f.body, &doc.body);
+        d.add_text(f.url, &doc.url);
+        for (name, value) in &doc.facets {
+            d.add_text(f.facet, facet_value(name, value));
+        }
+        if let Some(date) = doc.date {
+            d.add_i64(f.date, date);
+        }
+        Ok((key, d))
+    }
+
+    /// The query for `words` (non-empty), restricted to `q.kind` and `q.filters`.
+    ///
+    /// ```text
+    /// +kind:K +facet:"n=v"...
+    /// +( title:w1^3 body:w1 ) +( title:w2^3 body:w2 ) ...
+    ///  title:"w1 w2 ..."^5           (or title:w1^5 for one word)
+    /// ```
+    /// where each `title:w`/`body:w` is a dis-max of the word itself and, for
+    /// a word made of smaller dictionary words, the phrase of those words.
+    fn build_query(&self, q: &SearchQuery, words: &[Word]) -> BooleanQuery {
+        let f = &self.fields;
+        let raw = |field: Field, value: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, value),
+                IndexRecordOption::Basic,
+            ))
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, raw(f.kind, &q.kind))];
+        for (name, value) in &q.filters {
+            clauses.push((Occur::Must, raw(f.facet, &facet_value(name, value))));
+        }
+
+        let mut index_analyzer = self.index_analyzer.clone();
+        for word in words {
+            let sub_words = analysis::sub_word_phrase(&mut index_analyzer, &word.text);
+            let in_field = |field: Field| -> Box<dyn Query> {
+                let term: Box<dyn Query> = Box::new(TermQuery::new(
+                    Term::from_field_text(field, &word.text),
+                    IndexRecordOption::WithFreqs,
+                ));
+                match &sub_words {
+                    Some(subs) => Box::new(DisjunctionMaxQuery::new(vec![
+                        term,
+                        Box::new(phrase(field, subs)),
+                    ])),
+                    None => term,
+                }
+            };
+            let either = BooleanQuery::new(vec![
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(in_field(f.title), TITLE_BOOST)),
+                ),
+                (Occur::Should, in_field(f.body)),
+            ]);
+            clauses.push((Occur::Must, Box::new(either)));
+        }
+
+        let exact_title: Box<dyn Query> = match words {
+            [single] => Box::new(TermQuery::new(
+                Term::from_field_text(f.title, &single.text),
+                IndexRecordOption::WithFreqs,
+            )),
+            _ => Box::new(phrase(f.title, words)),
+        };
+        clauses.push((
+            Occur::Should,
+            Box::new(BoostQuery::new(exact_title, TITLE_EXACT_BOOST)),
+        ));
+        BooleanQuery::new(clauses)
+    }
+
+    fn hit(&self, doc: &TantivyDocument, score: f32, highlighter: &Highlighter) -> Hit {
+        let f = &self.fields;
+        let text = |field: Field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_owned()
+        };
+        let title = text(f.title);
+        let body = text(f.body);
+        Hit {
+            kind: text(f.kind),
+            id: doc.get_first(f.id).and_then(|v| v.as_i64()).unwrap_or(0),
+            title_html: highlighter.title_html(&title),
+            snippet_html: highlighter.body_html(&body),
+            title,
+            url: text(f.url),
+            score,
+        }
+    }
+
+    /// The searcher of the current reader generation (tests).
+    #[cfg(test)]
+    fn searcher(&self) -> tantivy::Searcher {
+        self.reader.searcher()
+    }
+}
+
+/// A phrase query over `words` (at least two) at their positions in `field`.
+fn phrase(field: Field, words: &[Word]) -> PhraseQuery {
+    PhraseQuery::new_with_offset(
+        words
+            .iter()
+            .map(|w| (w.position, Term::from_field_text(field, &w.text)))
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn index_is_send_and_sync() {
+        assert_send_sync::<SearchIndex>();
+    }
+
+    #[test]
+    fn record_keys_are_distinct() {
+        assert_ne!(record_key("a:1", 2), record_key("a", 12));
+        assert_eq!(record_key("catalog", -3), "catalog:-3");
+    }
+
+    #[test]
+    fn words_are_indexed_with_search_mode_positions() {
+        let idx = SearchIndex::in_ram().unwrap();
+        idx.upsert(&IndexDoc {
+            kind: "catalog".into(),
+            id: 1,
+            title: "申领营业执照".into(),
+            body: String::new(),
+            facets: vec![],
+            date: None,
+            url: String::new(),
+        })
+        .unwrap();
+        let searcher = idx.searcher();
+        for word in ["申领", "营业", "执照", "营业执照"] {
+            let term = Term::from_field_text(idx.fields.title, word);
+            assert_eq!(searcher.doc_freq(&term).unwrap(), 1, "{word}");
+        }
+        // No n-grams: a substring that is no dictionary word is not a term.
+        let term = Term::from_field_text(idx.fields.title, "业执");
+        assert_eq!(searcher.doc_freq(&term).unwrap(), 0);
+    }
+}
