@@ -326,3 +326,141 @@ fn calendar_import_adds_a_year() {
         stderr(&o)
     );
 }
+
+#[test]
+fn catalog_export_import_round_trip_and_atomic_bad_row() {
+    let d = tempfile::tempdir().unwrap();
+    let a = d.path().join("a");
+    let b = d.path().join("b");
+    for dir in [&a, &b] {
+        assert!(
+            ow(
+                d.path(),
+                &["--data-dir", dir.to_str().unwrap(), "demo", "seed"]
+            )
+            .status
+            .success()
+        );
+    }
+    let a_s = a.to_str().unwrap();
+    let json1 = d.path().join("one.json");
+    let o = ow(
+        d.path(),
+        &[
+            "--data-dir",
+            a_s,
+            "catalog",
+            "export",
+            "-o",
+            json1.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let xlsx = d.path().join("one.xlsx");
+    let o = ow(
+        d.path(),
+        &[
+            "--data-dir",
+            a_s,
+            "catalog",
+            "export",
+            "--format",
+            "xlsx",
+            "-o",
+            xlsx.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+
+    // Import the XLSX elsewhere: identical content, so nothing changes; export is byte-identical.
+    let b_s = b.to_str().unwrap();
+    let o = ow(
+        d.path(),
+        &[
+            "--data-dir",
+            b_s,
+            "catalog",
+            "import",
+            xlsx.to_str().unwrap(),
+            "--publish",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("0 new, 0 updated"), "{}", stdout(&o));
+    let json2 = d.path().join("two.json");
+    assert!(
+        ow(
+            d.path(),
+            &[
+                "--data-dir",
+                b_s,
+                "catalog",
+                "export",
+                "-o",
+                json2.to_str().unwrap()
+            ]
+        )
+        .status
+        .success()
+    );
+    assert_eq!(
+        std::fs::read(&json1).unwrap(),
+        std::fs::read(&json2).unwrap()
+    );
+
+    // One bad row: nothing is imported, the row and field are named.
+    let mut items: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(&json1).unwrap()).unwrap();
+    for it in items.iter_mut() {
+        it["hours"] = serde_json::json!("工作日 9:00-17:00");
+    }
+    items[3]["online_depth"] = serde_json::json!(7);
+    let bad = d.path().join("bad.json");
+    std::fs::write(&bad, serde_json::to_vec(&items).unwrap()).unwrap();
+    let o = ow(
+        d.path(),
+        &[
+            "--data-dir",
+            b_s,
+            "catalog",
+            "import",
+            bad.to_str().unwrap(),
+            "--publish",
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("items[3].online_depth"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("nothing was imported"));
+    let json3 = d.path().join("three.json");
+    assert!(
+        ow(
+            d.path(),
+            &[
+                "--data-dir",
+                b_s,
+                "catalog",
+                "export",
+                "-o",
+                json3.to_str().unwrap()
+            ]
+        )
+        .status
+        .success()
+    );
+    assert_eq!(
+        std::fs::read(&json1).unwrap(),
+        std::fs::read(&json3).unwrap(),
+        "nothing changed"
+    );
+    let o = ow(d.path(), &["--data-dir", b_s, "search", "reindex"]);
+    assert!(
+        stdout(&o).contains("search index rebuilt"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -657,16 +657,18 @@ pub struct ClassStat {
     pub inspection: i64,
 }
 
-/// Counts per region and class.
+/// Counts per region and class. (`sum` of a `bigint` is `numeric` on PostgreSQL, hence the casts.)
 pub async fn public_class_stats(h: H<'_>) -> Result<Vec<ClassStat>, StoreError> {
     Ok(on!(h, |c| {
         sqlx::query_as::<_, ClassStat>(
-        "select region_code, discretion, count(*) as items, coalesce(sum(technical_count), 0) as technical, \
-         coalesce(sum(expert_count), 0) as expert, coalesce(sum(inspection_count), 0) as inspection \
+            "select region_code, discretion, count(*) as items, \
+         cast(coalesce(sum(technical_count), 0) as bigint) as technical, \
+         cast(coalesce(sum(expert_count), 0) as bigint) as expert, \
+         cast(coalesce(sum(inspection_count), 0) as bigint) as inspection \
          from catalog_versions where status = 'published' group by region_code, discretion \
-         order by region_code, discretion"
-    )
-    .fetch_all(&mut *c)
-    .await
+         order by region_code, discretion",
+        )
+        .fetch_all(&mut *c)
+        .await
     })?)
 }

@@ -166,9 +166,14 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    /// Build over SQLite.
+    /// Build over PostgreSQL when `TEST_DATABASE_URL` is set (a fresh schema), else SQLite —
+    /// so that CI's PostgreSQL pass runs every web test on PostgreSQL too.
     pub async fn new() -> TestApp {
-        TestApp::over(TestDb::sqlite().await).await
+        let tdb = match TestDb::postgres().await {
+            Some(pg) => pg,
+            None => TestDb::sqlite().await,
+        };
+        TestApp::over(tdb).await
     }
 
     /// Build over a given database.

@@ -261,3 +261,93 @@ async fn admin_logs_in_creates_a_township_and_logs_out() {
     );
     c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn citizen_browses_a_hall_opens_an_item_and_prints_its_guide() {
+    let Some(d) = driver() else { return };
+    let (addr, _t) = spawn_app().await;
+    let c = browser(&d).await;
+    let base = format!("http://{addr}");
+
+    c.goto(&format!("{base}/")).await.unwrap();
+    c.wait()
+        .for_element(Locator::LinkText("办事指南"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::LinkText("市场准入"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let first = c
+        .wait()
+        .for_element(Locator::Css("#items a.item-name"))
+        .await
+        .unwrap();
+    let name = first.text().await.unwrap();
+    assert!(!name.is_empty());
+    first.click().await.unwrap();
+    let h1 = c
+        .wait()
+        .for_element(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(h1, name);
+    assert!(
+        c.find(Locator::Id("materials")).await.is_ok(),
+        "materials table"
+    );
+    save_screenshot(&c, "guide-item").await;
+    c.find(Locator::Id("print-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("print-now"))
+        .await
+        .unwrap();
+    // The print stylesheet hides the site chrome: the banner is not displayed when printing.
+    let media = c
+        .execute("return window.matchMedia('print').media;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(media, serde_json::json!("print"));
+    assert!(c.find(Locator::Id("materials")).await.is_ok());
+    save_screenshot(&c, "guide-print").await;
+
+    // Search finds the company-opening items.
+    c.goto(&format!("{base}/guide")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Id("q"))
+        .await
+        .unwrap()
+        .send_keys("开办企业")
+        .await
+        .unwrap();
+    c.find(Locator::Css("form[role=search] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let hits = c
+        .wait()
+        .for_element(Locator::Id("items"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(hits.contains("企业设立登记"), "{hits}");
+    c.close().await.unwrap();
+}

@@ -470,3 +470,179 @@ async fn calendar_years_are_guarded() {
     })
     .await;
 }
+
+fn guide(task_serial: &str) -> onewindow_domain::catalog::ServiceGuide {
+    let mut g: onewindow_domain::catalog::ServiceGuide = serde_json::from_value(serde_json::json!({
+        "name": "企业设立登记", "catalog_code": format!("000109{task_serial}"),
+        "task_code": format!("1135050000301005241000109{task_serial}"), "item_type": "01",
+        "legal_basis": "《市场主体登记管理条例》", "level": "city", "region_code": "350500",
+        "department": "泉州市市场监督管理局", "service_objects": ["legal_person"], "case_kind": "promised",
+        "statutory_days": 15, "promised_days": 1, "conditions": "材料齐全", "steps": [{"name": "受理", "description": "收件"}],
+        "channels": ["window"], "address": "A01", "hours": "工作日", "consult_contact": "1", "complaint_contact": "2",
+        "visits_required": 1, "online_depth": 3, "express_delivery": true, "online_payment": false, "appointment": false,
+        "result_type": "证照", "result_name": "营业执照",
+        "materials": [{"name": "申请书", "required": true, "form": "original", "copies": 1, "medium": "paper",
+                       "source": {"kind": "applicant"}, "acceptance_standard": "签字"}],
+        "discretion": "encouraged", "authority": "window_officer", "hall": "market_access",
+        "life_events": ["开办企业", "开办企业"], "review_standards": {"technical": ["甲", "乙"], "expert": [], "inspection": ["丙"]}
+    }))
+    .unwrap();
+    g.keywords = vec!["营业执照".into()];
+    g
+}
+
+#[tokio::test]
+async fn catalog_lifecycle_and_public_reads() {
+    use onewindow_domain::catalog::VersionStatus as S;
+    use onewindow_storage::catalog::{self as cat, ListFilter, TransitionBy};
+    each_backend(|db| async move {
+        let mut tx = db.begin().await.unwrap();
+        org::insert_region(tx.h(), "350500", "泉州市", "city", None)
+            .await
+            .unwrap();
+        let item = cat::insert_item(tx.h(), "1135050000301005241000109001001")
+            .await
+            .unwrap();
+        let g = guide("001001");
+        let v1 = cat::insert_version(tx.h(), item.id, S::Draft, &g, None, Some(7))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        // (On PostgreSQL a failed statement aborts its transaction, so this runs on its own.)
+        let mut c = db.conn().await.unwrap();
+        assert!(matches!(
+            cat::insert_item(c.h(), "1135050000301005241000109001001").await,
+            Err(StoreError::Duplicate(_))
+        ));
+        drop(c);
+        assert_eq!(v1.summary.version, 1);
+        assert_eq!(v1.guide().unwrap(), g, "the document round-trips exactly");
+        let mut c = db.conn().await.unwrap();
+        // Drafts are invisible to every public read.
+        assert_eq!(cat::public_get(c.h(), item.id).await.unwrap(), None);
+        assert_eq!(
+            cat::list(c.h(), &ListFilter::default(), true, 0, 10)
+                .await
+                .unwrap()
+                .1,
+            0
+        );
+        assert_eq!(
+            cat::list(c.h(), &ListFilter::default(), false, 0, 10)
+                .await
+                .unwrap()
+                .1,
+            1,
+            "staff see it"
+        );
+        // Draft edits are guarded by the edit version.
+        let mut g2 = g.clone();
+        g2.promised_days = 0;
+        let saved = cat::update_draft(c.h(), v1.summary.id, &g2, None, 1)
+            .await
+            .unwrap();
+        assert_eq!(saved.summary.edit_version, 2);
+        assert!(matches!(
+            cat::update_draft(c.h(), v1.summary.id, &g, None, 1).await,
+            Err(StoreError::Conflict(_))
+        ));
+        // Transitions are guarded by the expected status: a racing second approve conflicts.
+        let by = TransitionBy {
+            user_id: Some(7),
+            note: None,
+        };
+        cat::transition(c.h(), v1.summary.id, S::Draft, S::Submitted, &by)
+            .await
+            .unwrap();
+        let rev = TransitionBy {
+            user_id: Some(8),
+            note: Some("可".into()),
+        };
+        let r = cat::transition(c.h(), v1.summary.id, S::Submitted, S::Reviewed, &rev)
+            .await
+            .unwrap();
+        assert_eq!(
+            (r.submitted_by, r.reviewed_by, r.review_comment.as_deref()),
+            (Some(7), Some(8), Some("可"))
+        );
+        assert!(matches!(
+            cat::transition(c.h(), v1.summary.id, S::Submitted, S::Reviewed, &rev).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert!(
+            matches!(
+                cat::update_draft(c.h(), v1.summary.id, &g, None, 2).await,
+                Err(StoreError::Conflict(_))
+            ),
+            "not a draft any more"
+        );
+        cat::transition(c.h(), v1.summary.id, S::Reviewed, S::Published, &by)
+            .await
+            .unwrap();
+        cat::set_current(c.h(), item.id, Some(1)).await.unwrap();
+        let seq = cat::insert_change(c.h(), item.id, 1, "published")
+            .await
+            .unwrap();
+        // Now public, filterable by hall, level, event; events are de-duplicated.
+        let pubv = cat::public_get(c.h(), item.id).await.unwrap().unwrap();
+        assert_eq!(pubv.guide().unwrap().promised_days, 0);
+        let f = ListFilter {
+            hall: Some("market_access".into()),
+            event: Some("开办企业".into()),
+            level: Some("city".into()),
+            ..Default::default()
+        };
+        assert_eq!(cat::list(c.h(), &f, true, 0, 10).await.unwrap().1, 1);
+        let f = ListFilter {
+            event: Some("出入境".into()),
+            ..Default::default()
+        };
+        assert_eq!(cat::list(c.h(), &f, true, 0, 10).await.unwrap().1, 0);
+        assert_eq!(
+            cat::public_events(c.h()).await.unwrap(),
+            vec![("开办企业".to_string(), 1)]
+        );
+        let stats = cat::public_class_stats(c.h()).await.unwrap();
+        assert_eq!(
+            (stats[0].items, stats[0].technical, stats[0].inspection),
+            (1, 2, 1)
+        );
+        let ch = cat::changes_since(c.h(), 0, 10).await.unwrap();
+        assert_eq!(ch.iter().map(|x| x.seq).collect::<Vec<_>>(), vec![seq]);
+        assert_eq!(cat::last_change(c.h()).await.unwrap(), seq);
+        assert!(cat::changes_since(c.h(), seq, 10).await.unwrap().is_empty());
+        // A second version: the first is superseded when it is published.
+        drop(c);
+        let mut tx = db.begin().await.unwrap();
+        let v2 = cat::insert_version(tx.h(), item.id, S::Reviewed, &g, None, None)
+            .await
+            .unwrap();
+        assert_eq!(v2.summary.version, 2);
+        cat::transition(tx.h(), v1.summary.id, S::Published, S::Superseded, &by)
+            .await
+            .unwrap();
+        cat::transition(tx.h(), v2.summary.id, S::Reviewed, S::Published, &by)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut c = db.conn().await.unwrap();
+        assert_eq!(
+            cat::public_get(c.h(), item.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .summary
+                .version,
+            2
+        );
+        let hist: Vec<String> = cat::list_versions(c.h(), item.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|v| v.status)
+            .collect();
+        assert_eq!(hist, vec!["published", "superseded"]);
+        assert_eq!(cat::public_all(c.h()).await.unwrap().len(), 1);
+    })
+    .await;
+}
