@@ -711,8 +711,6 @@ pub async fn import(
         progress(i + 1);
     }
     tx.commit().await?;
-    for id in changed_items {
-        crate::search::catalog_changed(app, id).await;
-    }
+    crate::search::catalog_changed_many(app, &changed_items).await;
     Ok(report)
 }

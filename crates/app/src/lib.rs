@@ -79,8 +79,9 @@ impl App {
         App::with_index(db, settings, index).await
     }
 
-    /// Build over a given search index (e.g. on disk in the data directory), rebuilding the
-    /// index from the database.
+    /// Build over a given search index (e.g. on disk in the data directory). The index is not
+    /// rebuilt here (command-line tools do not need it); servers call
+    /// [`search::reindex_catalog`] at start-up.
     pub async fn with_index(
         db: Db,
         settings: Settings,
@@ -94,7 +95,6 @@ impl App {
             search: index,
             catalog_cursor: AtomicI64::new(0),
         };
-        search::reindex_catalog(&app, |_, _| {}).await?;
         Ok(app)
     }
 }

@@ -62,6 +62,41 @@ pub async fn catalog_changed(app: &App, item_id: i64) {
     }
 }
 
+/// Bring the index in line for many items with one index commit (after an import).
+pub async fn catalog_changed_many(app: &App, item_ids: &[i64]) {
+    if item_ids.len() < 8 {
+        for id in item_ids {
+            catalog_changed(app, *id).await;
+        }
+        return;
+    }
+    let r: AppResult<()> = async {
+        let wanted: std::collections::HashSet<i64> = item_ids.iter().copied().collect();
+        let rows = {
+            let mut c = app.db.conn().await?;
+            store::public_all(c.h()).await?
+        };
+        let mut docs = Vec::new();
+        let mut published = std::collections::HashSet::new();
+        for v in rows.iter().filter(|v| wanted.contains(&v.summary.item_id)) {
+            published.insert(v.summary.item_id);
+            docs.push(catalog_doc(v, &v.guide()?));
+        }
+        for id in wanted.difference(&published) {
+            app.search
+                .remove(CATALOG, *id)
+                .map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))?;
+        }
+        app.search
+            .upsert_many(&docs)
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))
+    }
+    .await;
+    if let Err(e) = r {
+        tracing::error!(error = ?e, "search index update failed; run `onewindow search reindex`");
+    }
+}
+
 /// Rebuild the catalog part of the index from the published versions. Returns the count.
 pub async fn reindex_catalog(
     app: &App,

@@ -387,6 +387,10 @@ async fn serve(cli: &Cli, args: &crate::ServeArgs) -> anyhow::Result<ExitCode> {
         "OneWindow is running: open {}/ (staff login: {}/login); press Ctrl-C to stop",
         web.public_url, web.public_url
     );
+    let indexed = onewindow_app::search::reindex_catalog(&app, |_, _| {})
+        .await
+        .map_err(app_err)?;
+    tracing::info!(items = indexed, "search index built");
     let app = Arc::new(app);
     // Keep this node's search index in step with changes made by other nodes sharing the
     // database (the change feed); a no-op when this node is the only writer.

@@ -182,6 +182,9 @@ impl TestApp {
             .await
             .expect("app");
         demo::seed(&app).await.expect("demo seed");
+        onewindow_app::search::reindex_catalog(&app, |_, _| {})
+            .await
+            .expect("search index");
         let state = AppState::new(Arc::new(app), WebConfig::default());
         let router = onewindow_web::router(state.clone());
         TestApp { state, router, tdb }

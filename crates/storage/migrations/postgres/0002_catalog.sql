@@ -14,7 +14,6 @@ create table catalog_versions (
     item_id          bigint not null references catalog_items(id),
     version          bigint not null,
     status           text not null,         -- draft | submitted | reviewed | published | superseded | withdrawn
-    doc              text not null,         -- the ServiceGuide as JSON
     etag             text not null,         -- SHA-256 of doc
     name             text not null,
     catalog_code     text not null,
@@ -44,6 +43,9 @@ create table catalog_versions (
     withdrawn_by     bigint,
     withdrawn_at     timestamptz,
     withdraw_reason  text,
+    -- Last on purpose: SQLite stores columns in order, so filter columns after a large document
+    -- would cost a walk through its overflow pages on every list query.
+    doc              text not null,         -- the ServiceGuide as JSON
     unique (item_id, version)
 );
 create index catalog_versions_status_hall on catalog_versions(status, hall, name);
