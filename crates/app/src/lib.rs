@@ -66,11 +66,19 @@ pub struct App {
     calendar: RwLock<Arc<WorkCalendar>>,
     /// Full-text index (derived data, rebuilt at start-up).
     pub search: onewindow_search::SearchIndex,
-    /// Last catalog change-feed cursor applied to the index.
+    /// Last catalog change-feed cursor applied to the index (and seen by this node): public
+    /// list caches are keyed by it.
     pub(crate) catalog_cursor: AtomicI64,
 }
 
 impl App {
+    /// The newest catalog change this node has applied. Anything cached from the published
+    /// catalog under an older value is stale.
+    pub fn catalog_cursor(&self) -> i64 {
+        self.catalog_cursor
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Build the application over a migrated database, loading calendar years stored by admins
     /// on top of the official years shipped with the code.
     pub async fn new(db: Db, settings: Settings) -> AppResult<App> {

@@ -37,10 +37,26 @@ pub fn catalog_doc(v: &VersionRow, g: &ServiceGuide) -> IndexDoc {
     }
 }
 
+/// Record this node's own change in the cursor (public list caches key on it).
+async fn bump_cursor(app: &App) {
+    let last = async {
+        let mut c = app.db.conn().await?;
+        Ok::<_, AppError>(store::last_change(c.h()).await?)
+    }
+    .await;
+    match last {
+        Ok(seq) => {
+            app.catalog_cursor.fetch_max(seq, Ordering::SeqCst);
+        }
+        Err(e) => tracing::warn!(error = ?e, "reading the catalog change cursor"),
+    }
+}
+
 /// Bring the index in line with the database for one item (upsert if published, else remove).
 /// Index failures are logged, never returned: the database change already committed, and a
 /// reindex repairs the index.
 pub async fn catalog_changed(app: &App, item_id: i64) {
+    bump_cursor(app).await;
     let r: AppResult<()> = async {
         let mut c = app.db.conn().await?;
         match store::public_get(c.h(), item_id).await? {
@@ -64,6 +80,10 @@ pub async fn catalog_changed(app: &App, item_id: i64) {
 
 /// Bring the index in line for many items with one index commit (after an import).
 pub async fn catalog_changed_many(app: &App, item_ids: &[i64]) {
+    if item_ids.is_empty() {
+        return;
+    }
+    bump_cursor(app).await;
     if item_ids.len() < 8 {
         for id in item_ids {
             catalog_changed(app, *id).await;

@@ -63,6 +63,24 @@ pub struct AppState {
     pub web: Arc<WebConfig>,
     /// Metrics registry.
     pub metrics: Arc<metrics::Metrics>,
+    /// Cached public catalog list responses: query → (catalog cursor, ETag, JSON body).
+    pub catalog_lists: Arc<std::sync::Mutex<std::collections::HashMap<String, CachedList>>>,
+}
+
+/// A cached public list response.
+#[derive(Clone)]
+pub struct CachedList {
+    /// Catalog change cursor it was computed at.
+    pub cursor: i64,
+    /// Its ETag.
+    pub etag: String,
+    /// The JSON body.
+    pub body: bytes_body::Bytes,
+}
+
+/// Re-export of the byte buffer type used by the cache.
+pub mod bytes_body {
+    pub use axum::body::Bytes;
 }
 
 impl AppState {
@@ -72,6 +90,7 @@ impl AppState {
             app,
             web: Arc::new(web),
             metrics: Arc::new(metrics::Metrics::new()),
+            catalog_lists: Arc::default(),
         }
     }
 }

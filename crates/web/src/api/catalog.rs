@@ -191,24 +191,72 @@ fn hash(bytes: &[u8]) -> String {
     format!("{:016x}-{}", h.finish(), bytes.len())
 }
 
-/// Published items (public).
+/// Published items (public). Responses are cached per query until the catalog changes (the
+/// cache is keyed by the change-feed cursor), so channels polling lists cost almost nothing.
 #[utoipa::path(get, path = "/catalog/items", tag = "catalog", params(ListQuery),
     responses((status = 200, body = ItemPage), (status = 304), (status = 400, body = ErrorBody)))]
 pub async fn list_items(
     State(st): State<AppState>,
     headers: HeaderMap,
+    uri: axum::http::Uri,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, WebError> {
-    let mut f = filter_of(&q)?;
-    f.status = None;
-    let (rows, total) =
-        catalog::public_list(&st.app, &f, q.offset.unwrap_or(0), q.limit.unwrap_or(50)).await?;
-    let page = ItemPage {
-        total,
-        items: rows.into_iter().map(ItemSummary::from).collect(),
+    let key = uri.query().unwrap_or("").to_string();
+    let cursor = st.app.catalog_cursor();
+    let cached = st
+        .catalog_lists
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&key).filter(|c| c.cursor == cursor).cloned());
+    let entry = match cached {
+        Some(c) => c,
+        None => {
+            let mut f = filter_of(&q)?;
+            f.status = None;
+            let (rows, total) =
+                catalog::public_list(&st.app, &f, q.offset.unwrap_or(0), q.limit.unwrap_or(50))
+                    .await?;
+            let page = ItemPage {
+                total,
+                items: rows.into_iter().map(ItemSummary::from).collect(),
+            };
+            let body = serde_json::to_vec(&page)
+                .map_err(|e| onewindow_app::AppError::Unexpected(e.into()))?;
+            let entry = crate::CachedList {
+                cursor,
+                etag: hash(&body),
+                body: body.into(),
+            };
+            if let Ok(mut m) = st.catalog_lists.lock() {
+                if m.len() >= 2048 {
+                    m.clear();
+                }
+                m.insert(key, entry.clone());
+            }
+            entry
+        }
     };
-    let bytes = serde_json::to_vec(&page).unwrap_or_default();
-    Ok(with_etag(&headers, hash(&bytes), &page))
+    let tag = etag_of(&entry.etag);
+    let mut resp = if not_modified(&headers, &tag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            entry.body.clone(),
+        )
+            .into_response()
+    };
+    if let Ok(v) = HeaderValue::from_str(&tag) {
+        resp.headers_mut().insert(header::ETAG, v);
+    }
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=0, must-revalidate"),
+    );
+    Ok(resp)
 }
 
 /// A published item with its complete guide.
