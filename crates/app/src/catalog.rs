@@ -270,27 +270,11 @@ async fn step(
         note: note.clone(),
     };
     let mut tx = app.db.begin().await?;
-    let mut superseded = None;
-    if action == VersionAction::Publish {
-        let item = store::get_item(tx.h(), v.summary.item_id).await?;
-        if let Some(cur) = item.current_version {
-            let versions = store::list_versions(tx.h(), item.id).await?;
-            if let Some(old) = versions
-                .iter()
-                .find(|x| x.version == cur && x.status == "published")
-            {
-                store::transition(
-                    tx.h(),
-                    old.id,
-                    VersionStatus::Published,
-                    VersionStatus::Superseded,
-                    &by,
-                )
-                .await?;
-                superseded = Some(cur);
-            }
-        }
-    }
+    let superseded = if action == VersionAction::Publish {
+        supersede_current(tx.h(), v.summary.item_id, &by).await?
+    } else {
+        None
+    };
     let after = store::transition(tx.h(), version_id, from, to, &by).await?;
     let audit_action = match action {
         VersionAction::Submit => AuditAction::CatalogSubmitted,
@@ -329,6 +313,36 @@ async fn step(
         crate::search::catalog_changed(app, after.item_id).await;
     }
     Ok(after)
+}
+
+/// Mark an item's version in force as superseded (before a newer one is published). Returns
+/// the superseded version number, if there was one.
+async fn supersede_current(
+    mut h: H<'_>,
+    item_id: i64,
+    by: &TransitionBy,
+) -> AppResult<Option<i64>> {
+    let Some(cur) = store::get_item(h.re(), item_id).await?.current_version else {
+        return Ok(None);
+    };
+    let versions = store::list_versions(h.re(), item_id).await?;
+    match versions
+        .iter()
+        .find(|x| x.version == cur && x.status == "published")
+    {
+        Some(old) => {
+            store::transition(
+                h.re(),
+                old.id,
+                VersionStatus::Published,
+                VersionStatus::Superseded,
+                by,
+            )
+            .await?;
+            Ok(Some(cur))
+        }
+        None => Ok(None),
+    }
 }
 
 /// Submit a draft for review.
@@ -666,22 +680,7 @@ pub async fn import(
             ] {
                 store::transition(tx.h(), v.summary.id, from, to, &by).await?;
             }
-            if let Some(cur) = store::get_item(tx.h(), item.id).await?.current_version {
-                let versions = store::list_versions(tx.h(), item.id).await?;
-                if let Some(old) = versions
-                    .iter()
-                    .find(|x| x.version == cur && x.status == "published")
-                {
-                    store::transition(
-                        tx.h(),
-                        old.id,
-                        VersionStatus::Published,
-                        VersionStatus::Superseded,
-                        &by,
-                    )
-                    .await?;
-                }
-            }
+            supersede_current(tx.h(), item.id, &by).await?;
             store::transition(
                 tx.h(),
                 v.summary.id,

@@ -33,6 +33,21 @@ pub fn router() -> Router<AppState> {
         .route("/catalog/diff", get(diff_page))
 }
 
+/// Status, problem list and banner message of a failed form (a 5xx is passed on as an error).
+fn error_parts(
+    err: Option<WebError>,
+    c: &Caller,
+) -> Result<(StatusCode, Vec<String>, Option<String>), WebError> {
+    match err {
+        Some(e) => {
+            let p = problems_of(&e, c.tr().en());
+            let code = e.status;
+            Ok((code, p, Some(form_error(e, c.tr())?)))
+        }
+        None => Ok((StatusCode::OK, Vec::new(), None)),
+    }
+}
+
 fn problems_of(e: &WebError, en: bool) -> Vec<String> {
     e.info
         .problems
@@ -68,14 +83,7 @@ async fn list_view(
         ..Default::default()
     })?;
     let (rows, total) = catalog::staff_list(&st.app, &c.ctx(), &f, 0, 200).await?;
-    let (code, problems, msg) = match err {
-        Some(e) => {
-            let p = problems_of(&e, c.tr().en());
-            let code = e.status;
-            (code, p, Some(form_error(e, c.tr())?))
-        }
-        None => (StatusCode::OK, Vec::new(), None),
-    };
+    let (code, problems, msg) = error_parts(err, c)?;
     let page = ListPage {
         l: Layout::new(c, &st.web.site_name, "/catalog", "catalog.title").with_error(msg),
         rows,
@@ -164,14 +172,7 @@ async fn item_view(
         None => serde_json::to_string_pretty(&newest.guide().map_err(AppError::from)?)
             .unwrap_or_default(),
     };
-    let (code, problems, msg) = match err {
-        Some(e) => {
-            let p = problems_of(&e, c.tr().en());
-            let code = e.status;
-            (code, p, Some(form_error(e, c.tr())?))
-        }
-        None => (StatusCode::OK, Vec::new(), None),
-    };
+    let (code, problems, msg) = error_parts(err, c)?;
     let can_review = c.user().is_some_and(|u| {
         u.grants
             .has(onewindow_domain::org::Permission::ReviewCatalog)
