@@ -119,6 +119,15 @@ pub fn cst(t: DateTime<Utc>) -> String {
         .to_string()
 }
 
+/// The local (UTC+8) calendar date, e.g. of a publication.
+pub fn cst_date(t: DateTime<Utc>) -> String {
+    (t + Duration::hours(8)).format("%Y-%m-%d").to_string()
+}
+
+/// Passwords longer than this are refused without hashing (staff passwords are at most 256
+/// characters by policy; this bounds the work an anonymous login request can cause).
+const MAX_LOGIN_PASSWORD_BYTES: usize = 1024;
+
 /// Log in with username and password. Failures are audited; `lockout_threshold` failures in a
 /// row lock the account for `lockout_minutes`. The error does not say whether the username
 /// exists.
@@ -136,7 +145,9 @@ pub async fn login(
     };
     let Some(user) = found else {
         // Spend the same time as a real check, so that timing does not reveal the username.
-        let _ = hash_password(app, password).await;
+        if password.len() <= MAX_LOGIN_PASSWORD_BYTES {
+            let _ = hash_password(app, password).await;
+        }
         let mut tx = app.db.begin().await?;
         audit::append(
             tx.h(),
@@ -156,7 +167,8 @@ pub async fn login(
     if let Some(until) = user.locked_until.filter(|u| *u > t) {
         return Err(AppError::Locked { until: cst(until) });
     }
-    let ok = verify_password(app, password, &user.password_hash).await?;
+    let ok = password.len() <= MAX_LOGIN_PASSWORD_BYTES
+        && verify_password(app, password, &user.password_hash).await?;
     let mut tx = app.db.begin().await?;
     let anon_as = |ctx: &Ctx| {
         let mut c = ctx.clone();

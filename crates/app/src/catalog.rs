@@ -30,63 +30,85 @@ fn guide_problems(g: &ServiceGuide, prefix: &str) -> Vec<Problem> {
         .collect()
 }
 
-/// The department implementing a guide: the one whose credit code starts the 实施编码, and whose
-/// name is the guide's 实施主体. Also checks that the region exists.
-async fn check_references(
-    h: &mut H<'_>,
-    g: &ServiceGuide,
-    prefix: &str,
-    problems: &mut Vec<Problem>,
-) -> AppResult<Option<(i64, Target)>> {
-    let Some(code) = g.implementing_body_code() else {
-        return Ok(None);
-    };
-    let depts = org::list_departments(h.re(), None).await?;
-    let found = depts
-        .iter()
-        .find(|d| d.credit_code.as_deref() == Some(code));
-    let Some(d) = found else {
-        problems.push(Problem {
-            field: format!("{prefix}task_code"),
-            zh: format!("实施编码中的统一社会信用代码 {code} 不属于平台上的任何部门"),
-            en: format!("task_code: credit code {code} belongs to no department on the platform"),
-        });
-        return Ok(None);
-    };
-    if d.name != g.department {
-        problems.push(Problem {
-            field: format!("{prefix}department"),
-            zh: format!(
-                "实施主体“{}”与实施编码对应的部门“{}”不一致",
-                g.department, d.name
-            ),
-            en: format!(
-                "department “{}” differs from “{}”, the body of the task_code",
-                g.department, d.name
-            ),
-        });
+/// The departments and regions that guides refer to, loaded once per use case (an import of
+/// thousands of guides checks them all against the same two lists).
+struct References {
+    departments: Vec<org::DepartmentRow>,
+    regions: std::collections::HashSet<String>,
+}
+
+impl References {
+    async fn load(h: &mut H<'_>) -> AppResult<References> {
+        Ok(References {
+            departments: org::list_departments(h.re(), None).await?,
+            regions: org::list_regions(h.re())
+                .await?
+                .into_iter()
+                .map(|r| r.code)
+                .collect(),
+        })
     }
-    let region_ok = org::get_region(h.re(), &g.region_code).await;
-    if region_ok.is_err() {
-        problems.push(Problem {
-            field: format!("{prefix}region_code"),
-            zh: format!("区划 {} 不存在", g.region_code),
-            en: format!("region_code: {} does not exist", g.region_code),
-        });
+
+    /// The department implementing a guide: the one whose credit code starts the 实施编码, and
+    /// whose name is the guide's 实施主体. Also checks that the region exists.
+    fn check(
+        &self,
+        g: &ServiceGuide,
+        prefix: &str,
+        problems: &mut Vec<Problem>,
+    ) -> AppResult<Option<(i64, Target)>> {
+        let Some(code) = g.implementing_body_code() else {
+            return Ok(None);
+        };
+        let found = self
+            .departments
+            .iter()
+            .find(|d| d.credit_code.as_deref() == Some(code));
+        let Some(d) = found else {
+            problems.push(Problem {
+                field: format!("{prefix}task_code"),
+                zh: format!("实施编码中的统一社会信用代码 {code} 不属于平台上的任何部门"),
+                en: format!(
+                    "task_code: credit code {code} belongs to no department on the platform"
+                ),
+            });
+            return Ok(None);
+        };
+        if d.name != g.department {
+            problems.push(Problem {
+                field: format!("{prefix}department"),
+                zh: format!(
+                    "实施主体“{}”与实施编码对应的部门“{}”不一致",
+                    g.department, d.name
+                ),
+                en: format!(
+                    "department “{}” differs from “{}”, the body of the task_code",
+                    g.department, d.name
+                ),
+            });
+        }
+        if !self.regions.contains(&g.region_code) {
+            problems.push(Problem {
+                field: format!("{prefix}region_code"),
+                zh: format!("区划 {} 不存在", g.region_code),
+                en: format!("region_code: {} does not exist", g.region_code),
+            });
+        }
+        let region = RegionCode::parse(&d.region_code)?;
+        Ok(Some((
+            d.id,
+            Target::department(onewindow_domain::ids::DepartmentId(d.id), region),
+        )))
     }
-    let region = RegionCode::parse(&d.region_code)?;
-    Ok(Some((
-        d.id,
-        Target::department(onewindow_domain::ids::DepartmentId(d.id), region),
-    )))
 }
 
 /// Validate a guide completely for storage: its own rules plus its references.
 async fn validate_for_store(app: &App, g: &ServiceGuide) -> AppResult<(i64, Target)> {
     let mut problems = guide_problems(g, "");
     let mut c = app.db.conn().await?;
-    let mut h = c.h();
-    let refs = check_references(&mut h, g, "", &mut problems).await?;
+    let refs = References::load(&mut c.h())
+        .await?
+        .check(g, "", &mut problems)?;
     match refs {
         Some(r) if problems.is_empty() => Ok(r),
         _ => Err(AppError::Invalid(problems)),
@@ -597,7 +619,7 @@ pub async fn import(
     let mut depts = Vec::with_capacity(guides.len());
     {
         let mut c = app.db.conn().await?;
-        let mut h = c.h();
+        let refs = References::load(&mut c.h()).await?;
         for (i, g) in guides.iter().enumerate() {
             let prefix = format!("items[{i}].");
             problems.extend(guide_problems(g, &prefix));
@@ -608,7 +630,7 @@ pub async fn import(
                     en: format!("task_code {} repeats item {}", g.task_code, prev),
                 });
             }
-            let r = check_references(&mut h, g, &prefix, &mut problems).await?;
+            let r = refs.check(g, &prefix, &mut problems)?;
             if let Some((_, target)) = &r
                 && let Err(e) = can_edit(ctx, target)
             {

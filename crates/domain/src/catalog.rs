@@ -538,7 +538,10 @@ impl ServiceGuide {
                 "service_objects: choose at least one".into(),
             );
         }
-        // Promised limit never exceeds the statutory one; 即办件 are decided on the spot.
+        // The promised limit (承诺时限) is a commitment inside the legal one, never beyond it
+        // (优化营商环境条例 art. 35 on published guides and time limits — article number from
+        // memory, domain-rules §7.5 marks it [M]); a 即办件 is
+        // decided on the spot (行政许可法 art. 34), so its promised limit is 0.
         if self.promised_days > self.statutory_days {
             bad(
                 "promised_days",

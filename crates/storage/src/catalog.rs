@@ -172,6 +172,49 @@ pub async fn find_item_by_task_code(
     })?)
 }
 
+/// The columns derived from a guide (its document, ETag and the filter columns), in bind order
+/// `$1..$16` for both the insert of a version and the update of a draft.
+const GUIDE_COLS: [&str; 16] = [
+    "doc",
+    "etag",
+    "name",
+    "catalog_code",
+    "hall",
+    "level",
+    "region_code",
+    "department",
+    "department_id",
+    "item_type",
+    "discretion",
+    "case_kind",
+    "promised_days",
+    "technical_count",
+    "expert_count",
+    "inspection_count",
+];
+
+/// Bind the values of [`GUIDE_COLS`], in order.
+macro_rules! bind_guide_cols {
+    ($q:expr, $doc:expr, $etag:expr, $g:expr, $dept:expr) => {
+        $q.bind($doc)
+            .bind($etag)
+            .bind(&$g.name)
+            .bind(&$g.catalog_code)
+            .bind($g.hall.as_str())
+            .bind($g.level.as_str())
+            .bind(&$g.region_code)
+            .bind(&$g.department)
+            .bind($dept)
+            .bind($g.item_type.as_str())
+            .bind($g.discretion.as_str())
+            .bind($g.case_kind.as_str())
+            .bind(i64::from($g.promised_days))
+            .bind($g.review_standards.technical.len() as i64)
+            .bind($g.review_standards.expert.len() as i64)
+            .bind($g.review_standards.inspection.len() as i64)
+    };
+}
+
 /// Add version `latest_version + 1` of an item in `status`, with its life events.
 pub async fn insert_version(
     mut h: H<'_>,
@@ -185,42 +228,30 @@ pub async fn insert_version(
     let t = now();
     let version: i64 = on!(&mut h, |c| {
         sqlx::query_scalar::<_, i64>(
-        "update catalog_items set latest_version = latest_version + 1 where id = $1 returning latest_version"
-    )
-    .bind(item_id)
-    .fetch_one(&mut **c)
-    .await
+            "update catalog_items set latest_version = latest_version + 1 where id = $1 returning latest_version",
+        )
+        .bind(item_id)
+        .fetch_one(&mut **c)
+        .await
     })?;
+    let placeholders: Vec<String> = (1..=GUIDE_COLS.len()).map(|n| format!("${n}")).collect();
     let sql = format!(
-        "insert into catalog_versions (item_id, version, status, doc, etag, name, catalog_code, hall, level, \
-         region_code, department, department_id, item_type, discretion, case_kind, promised_days, \
-         technical_count, expert_count, inspection_count, edit_version, created_by, created_at, updated_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 1, $20, $21, $21) \
-         returning {}",
+        "insert into catalog_versions ({}, item_id, version, status, edit_version, created_by, created_at, updated_at) \
+         values ({}, $17, $18, $19, 1, $20, $21, $21) returning {}",
+        GUIDE_COLS.join(", "),
+        placeholders.join(", "),
         cols_with_doc()
     );
-    let row = on!(&mut h, |c| sqlx::query_as::<_, VersionRow>(
-        sqlx::AssertSqlSafe(sql.clone())
+    let row = on!(&mut h, |c| bind_guide_cols!(
+        sqlx::query_as::<_, VersionRow>(sqlx::AssertSqlSafe(sql.clone())),
+        &doc,
+        &etag,
+        guide,
+        department_id
     )
     .bind(item_id)
     .bind(version)
     .bind(status.as_str())
-    .bind(&doc)
-    .bind(&etag)
-    .bind(&guide.name)
-    .bind(&guide.catalog_code)
-    .bind(guide.hall.as_str())
-    .bind(guide.level.as_str())
-    .bind(&guide.region_code)
-    .bind(&guide.department)
-    .bind(department_id)
-    .bind(guide.item_type.as_str())
-    .bind(guide.discretion.as_str())
-    .bind(guide.case_kind.as_str())
-    .bind(i64::from(guide.promised_days))
-    .bind(guide.review_standards.technical.len() as i64)
-    .bind(guide.review_standards.expert.len() as i64)
-    .bind(guide.review_standards.inspection.len() as i64)
     .bind(created_by)
     .bind(t)
     .fetch_one(&mut **c)
@@ -265,33 +296,24 @@ pub async fn update_draft(
 ) -> Result<VersionRow, StoreError> {
     let (doc, etag) = encode(guide)?;
     let t = now();
+    let sets: Vec<String> = GUIDE_COLS
+        .iter()
+        .enumerate()
+        .map(|(n, c)| format!("{c} = ${}", n + 1))
+        .collect();
     let sql = format!(
-        "update catalog_versions set doc = $1, etag = $2, name = $3, catalog_code = $4, hall = $5, level = $6, \
-         region_code = $7, department = $8, department_id = $9, item_type = $10, discretion = $11, \
-         case_kind = $12, promised_days = $13, technical_count = $14, expert_count = $15, \
-         inspection_count = $16, edit_version = edit_version + 1, updated_at = $17 \
+        "update catalog_versions set {}, edit_version = edit_version + 1, updated_at = $17 \
          where id = $18 and status = 'draft' and edit_version = $19 returning {}",
+        sets.join(", "),
         cols_with_doc()
     );
-    let row = on!(&mut h, |c| sqlx::query_as::<_, VersionRow>(
-        sqlx::AssertSqlSafe(sql.clone())
+    let row = on!(&mut h, |c| bind_guide_cols!(
+        sqlx::query_as::<_, VersionRow>(sqlx::AssertSqlSafe(sql.clone())),
+        &doc,
+        &etag,
+        guide,
+        department_id
     )
-    .bind(&doc)
-    .bind(&etag)
-    .bind(&guide.name)
-    .bind(&guide.catalog_code)
-    .bind(guide.hall.as_str())
-    .bind(guide.level.as_str())
-    .bind(&guide.region_code)
-    .bind(&guide.department)
-    .bind(department_id)
-    .bind(guide.item_type.as_str())
-    .bind(guide.discretion.as_str())
-    .bind(guide.case_kind.as_str())
-    .bind(i64::from(guide.promised_days))
-    .bind(guide.review_standards.technical.len() as i64)
-    .bind(guide.review_standards.expert.len() as i64)
-    .bind(guide.review_standards.inspection.len() as i64)
     .bind(t)
     .bind(version_id)
     .bind(expected_edit_version)

@@ -327,11 +327,7 @@ fn item_page(
     let published = v
         .summary
         .published_at
-        .map(|t| {
-            (t + chrono::Duration::hours(8))
-                .format("%Y-%m-%d")
-                .to_string()
-        })
+        .map(onewindow_app::auth::cst_date)
         .unwrap_or_default();
     render(&ItemPage {
         materials: materials(&g, c.tr()),
@@ -366,11 +362,7 @@ async fn docx(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Respons
     let meta = onewindow_documents::GuideMeta {
         site_name: st.web.site_name.to_string(),
         version: v.summary.version,
-        published_at: v.summary.published_at.map(|t| {
-            (t + chrono::Duration::hours(8))
-                .format("%Y-%m-%d")
-                .to_string()
-        }),
+        published_at: v.summary.published_at.map(onewindow_app::auth::cst_date),
         url: format!("{}/guide/items/{id}", st.web.public_url),
     };
     let bytes = onewindow_documents::guide_docx(&g, &meta)

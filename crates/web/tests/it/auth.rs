@@ -193,3 +193,19 @@ async fn login_redirect_stays_on_site() {
         .await;
     assert_eq!(r.header("location"), Some("/staff"));
 }
+
+#[tokio::test]
+async fn an_absurdly_long_password_is_refused_without_hashing_and_counts_as_a_failure() {
+    let t = TestApp::new().await;
+    let long = "x".repeat(100_000);
+    let r = t.client().login("clerk", &long).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let u = onewindow_app::users::find_by_username(t.app(), "clerk")
+        .await
+        .unwrap();
+    assert_eq!(u.failed_logins, 1);
+    assert_eq!(
+        t.client().login("clerk", DEMO_PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
