@@ -78,6 +78,36 @@ pub enum AuditAction {
     CatalogWithdrawn,
     /// A catalog file was imported.
     CatalogImported,
+    /// A plan definition (bundle) was stored as a new version.
+    PlanDefined,
+    /// An applicant submitted an application online.
+    CaseSubmitted,
+    /// A case was accepted (受理, also 容缺受理).
+    CaseAccepted,
+    /// A one-time notice of missing materials was issued (补正).
+    CaseCorrectionRequested,
+    /// A case was not accepted (不予受理).
+    CaseRefused,
+    /// A department recorded its opinion or decision on a task.
+    CaseTaskDecided,
+    /// The clock of a case was stopped (special procedure, 补正 during review).
+    CasePaused,
+    /// The clock of a case runs again.
+    CaseResumed,
+    /// A time-limit extension was approved.
+    CaseExtended,
+    /// Materials owed on promise (容缺) were supplied.
+    CaseMaterialsSupplied,
+    /// A case was completed (办结).
+    CaseCompleted,
+    /// A case was withdrawn by the applicant (撤回).
+    CaseWithdrawn,
+    /// A case was terminated (终止).
+    CaseTerminated,
+    /// Open cases' due dates were recomputed after a calendar change.
+    CaseDeadlinesRecomputed,
+    /// An applicant registered an online account.
+    ApplicantRegistered,
 }
 
 impl AuditAction {
@@ -116,6 +146,21 @@ impl AuditAction {
             CatalogPublished => "catalog.published",
             CatalogWithdrawn => "catalog.withdrawn",
             CatalogImported => "catalog.imported",
+            PlanDefined => "case.plan_defined",
+            CaseSubmitted => "case.submitted",
+            CaseAccepted => "case.accepted",
+            CaseCorrectionRequested => "case.correction_requested",
+            CaseRefused => "case.refused",
+            CaseTaskDecided => "case.task_decided",
+            CasePaused => "case.paused",
+            CaseResumed => "case.resumed",
+            CaseExtended => "case.extended",
+            CaseMaterialsSupplied => "case.materials_supplied",
+            CaseCompleted => "case.completed",
+            CaseWithdrawn => "case.withdrawn",
+            CaseTerminated => "case.terminated",
+            CaseDeadlinesRecomputed => "case.deadlines_recomputed",
+            ApplicantRegistered => "applicant.registered",
         }
     }
 }

@@ -299,7 +299,7 @@ impl WorkCalendar {
     }
 
     /// Classify a day: `Ok(None)` for a working day, `Ok(Some(reason))` for a non-working day.
-    fn classify(&self, date: NaiveDate) -> Result<Option<SkipReason>, DomainError> {
+    pub fn classify(&self, date: NaiveDate) -> Result<Option<SkipReason>, DomainError> {
         self.require_year(date)?;
         let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
         Ok(match self.days.get(&date) {
@@ -308,6 +308,14 @@ impl WorkCalendar {
             None if weekend => Some(SkipReason::Weekend),
             None => None,
         })
+    }
+
+    /// The holiday a make-up working day (调休上班) belongs to, if `date` is one.
+    pub fn makeup_of(&self, date: NaiveDate) -> Option<&str> {
+        self.days
+            .get(&date)
+            .filter(|e| !e.is_off_day)
+            .map(|e| e.name.as_str())
     }
 
     /// Whether `date` is a working day: listed days off are not, listed make-up days are,

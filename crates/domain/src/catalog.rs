@@ -13,30 +13,6 @@ use crate::error::FieldError;
 use crate::identity::CreditCode;
 use crate::region::{AdminLevel, RegionCode};
 
-macro_rules! labelled_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = ($s:literal, $zh:literal)),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
-        pub enum $name { $($(#[$vm])* #[serde(rename = $s)] $v),+ }
-        impl $name {
-            /// Every value.
-            pub const ALL: &'static [$name] = &[$($name::$v),+];
-            /// Stable machine name.
-            pub fn as_str(self) -> &'static str { match self { $($name::$v => $s),+ } }
-            /// Chinese label.
-            pub fn zh(self) -> &'static str { match self { $($name::$v => $zh),+ } }
-            /// Parse the machine name or the Chinese label.
-            pub fn parse(s: &str) -> Option<$name> {
-                let s = s.trim();
-                $name::ALL.iter().copied().find(|v| v.as_str() == s || v.zh() == s)
-            }
-        }
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.zh()) }
-        }
-    };
-}
-
 labelled_enum!(
     /// 事项类型 with the national platform codes (§3.1). Only 依申请 types belong in the
     /// 政务服务 catalogue.
