@@ -433,3 +433,19 @@ pub async fn list_api_tokens(app: &App, ctx: &Ctx) -> AppResult<Vec<tokens::ApiT
     let mut c = app.db.conn().await?;
     Ok(tokens::list(c.h()).await?)
 }
+
+/// A staff context for an active account by username, without a login: for the operator's
+/// batch tools, benchmarks and tests that drive use cases directly.
+pub async fn staff_ctx(app: &App, username: &str) -> AppResult<Ctx> {
+    let mut c = app.db.conn().await?;
+    let u = users::find_user_by_username(c.h(), username)
+        .await?
+        .filter(|u| u.active)
+        .ok_or(AppError::NotFound)?;
+    let cu = current_user(c.h(), &u).await?;
+    Ok(Ctx::staff(
+        cu,
+        Some(format!("batch-{username}")),
+        Some("batch".into()),
+    ))
+}

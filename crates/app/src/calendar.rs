@@ -58,6 +58,14 @@ pub async fn set_year(app: &App, ctx: &Ctx, data: YearData) -> AppResult<()> {
         existing.as_ref().map(|r| r.version),
     )
     .await?;
+    // Open cases' due dates follow the calendar: recompute them in the same transaction.
+    let cal = app
+        .calendar()
+        .as_ref()
+        .clone()
+        .with_year(data.clone())
+        .map_err(AppError::Domain)?;
+    let recomputed = crate::cases::recompute_all(tx.h(), &cal).await?;
     audit::append(
         tx.h(),
         &ctx.event(
@@ -69,13 +77,20 @@ pub async fn set_year(app: &App, ctx: &Ctx, data: YearData) -> AppResult<()> {
         ),
     )
     .await?;
+    if recomputed > 0 {
+        audit::append(
+            tx.h(),
+            &ctx.event(
+                AuditAction::CaseDeadlinesRecomputed,
+                "calendar_year",
+                data.year,
+                None,
+                json!({"cases": recomputed}),
+            ),
+        )
+        .await?;
+    }
     tx.commit().await?;
-    let cal = app
-        .calendar()
-        .as_ref()
-        .clone()
-        .with_year(data)
-        .map_err(AppError::Domain)?;
     app.set_calendar(cal);
     Ok(())
 }

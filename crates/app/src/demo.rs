@@ -3,6 +3,8 @@
 //! in the service center's 2018 report, windows in its five themed halls, and a staff account
 //! for every role. Seeding is idempotent: what exists is left alone.
 
+use onewindow_domain::case::plan::PlanDef;
+use onewindow_domain::catalog::Authority;
 use onewindow_domain::identity::CreditCode;
 use onewindow_domain::org::Role;
 use onewindow_storage::org as store_org;
@@ -160,6 +162,72 @@ pub const USERS: &[DemoUser] = &[
         &[(Role::DeptReviewer, Some("人民银行"))],
     ),
     (
+        "lead.fg",
+        "何主任",
+        Some("发改"),
+        &[(Role::DeptLead, Some("发改"))],
+    ),
+    (
+        "lead.zrzy",
+        "罗处长",
+        Some("自然资源和规划"),
+        &[(Role::DeptLead, Some("自然资源和规划"))],
+    ),
+    (
+        "lead.zj",
+        "梁处长",
+        Some("住建"),
+        &[(Role::DeptLead, Some("住建"))],
+    ),
+    (
+        "lead.sthj",
+        "宋处长",
+        Some("生态环境"),
+        &[(Role::DeptLead, Some("生态环境"))],
+    ),
+    (
+        "lead.xf",
+        "谢参谋",
+        Some("消防"),
+        &[(Role::DeptLead, Some("消防"))],
+    ),
+    (
+        "lead.bdc",
+        "唐主任",
+        Some("不动产登记"),
+        &[(Role::DeptLead, Some("不动产登记"))],
+    ),
+    (
+        "lead.rs",
+        "韩科长",
+        Some("人社"),
+        &[(Role::DeptLead, Some("人社"))],
+    ),
+    (
+        "lead.yb",
+        "冯科长",
+        Some("医保"),
+        &[(Role::DeptLead, Some("医保"))],
+    ),
+    (
+        "lead.crj",
+        "曹科长",
+        Some("出入境"),
+        &[(Role::DeptLead, Some("出入境"))],
+    ),
+    (
+        "lead.ga",
+        "邓科长",
+        Some("公安"),
+        &[(Role::DeptLead, Some("公安"))],
+    ),
+    (
+        "lead.sw",
+        "彭科长",
+        Some("税务"),
+        &[(Role::DeptLead, Some("税务"))],
+    ),
+    (
         "disclosure",
         "郑公开",
         Some("行政服务中心"),
@@ -179,6 +247,31 @@ pub const USERS: &[DemoUser] = &[
         &[(Role::Analyst, None)],
     ),
 ];
+
+/// 领导授权 of the demo accounts that sign decisions. Reviewers are 窗口首席代表 (they sign
+/// what the catalog lets a window officer sign); leads sign higher. `lead.scjg` is a 科长, so
+/// items of 市场监管 that need a deputy director are beyond him — on purpose.
+pub const SIGN_AUTHORITY: &[(&str, Authority)] = &[
+    ("reviewer.scjg", Authority::WindowOfficer),
+    ("reviewer.ga", Authority::WindowOfficer),
+    ("reviewer.sw", Authority::WindowOfficer),
+    ("reviewer.rh", Authority::WindowOfficer),
+    ("lead.scjg", Authority::SectionChief),
+    ("lead.fg", Authority::Director),
+    ("lead.zrzy", Authority::Director),
+    ("lead.zj", Authority::Director),
+    ("lead.sthj", Authority::Director),
+    ("lead.xf", Authority::Director),
+    ("lead.bdc", Authority::Director),
+    ("lead.rs", Authority::Director),
+    ("lead.yb", Authority::Director),
+    ("lead.crj", Authority::Director),
+    ("lead.ga", Authority::Director),
+    ("lead.sw", Authority::Director),
+];
+
+/// The demo "一件事" bundles (JSON list of plan definitions).
+pub const DEMO_BUNDLES_JSON: &str = include_str!("../data/bundles_demo.json");
 
 /// What seeding did.
 #[derive(Debug, Clone, Default)]
@@ -308,5 +401,31 @@ pub async fn seed(app: &App) -> AppResult<DemoSummary> {
     })?;
     let report = crate::catalog::import(app, &ctx, guides, true, |_| {}).await?;
     sum.created += report.created + report.updated;
+
+    // Signing authorities (idempotent: set every time).
+    for (username, level) in SIGN_AUTHORITY {
+        let mut tx = app.db.begin().await?;
+        if let Some(u) = store_users::find_user_by_username(tx.h(), username).await? {
+            onewindow_storage::cases::set_sign_authority(tx.h(), u.id, Some(level.as_str()))
+                .await?;
+        }
+        tx.commit().await?;
+    }
+
+    // The "一件事" bundles, stored when missing or changed.
+    let defs: Vec<PlanDef> = serde_json::from_str(DEMO_BUNDLES_JSON).map_err(|e| {
+        crate::AppError::Unexpected(anyhow::anyhow!("demo bundles do not parse: {e}"))
+    })?;
+    for def in defs {
+        let current = {
+            let mut c = app.db.conn().await?;
+            onewindow_storage::cases::active_plan(c.h(), &def.code).await?
+        };
+        let text = serde_json::to_string(&def).map_err(crate::unexpected)?;
+        if current.is_none_or(|r| r.def != text) {
+            crate::cases::define_plan(app, &ctx, def).await?;
+            sum.created += 1;
+        }
+    }
     Ok(sum)
 }

@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod cases;
 pub mod catalog;
 pub mod config;
 pub mod demo;
@@ -43,6 +44,14 @@ pub struct Settings {
     pub argon2_m_kib: u32,
     /// Argon2id iterations.
     pub argon2_t: u32,
+    /// Name of the service center, printed as the issuer of notices.
+    pub center_name: String,
+    /// Abbreviation that starts notice numbers, e.g. `泉行服` in `泉行服受〔2026〕000001号`.
+    pub notice_prefix: String,
+    /// Region code of the center (case numbers of items without one).
+    pub region_code: String,
+    /// Yellow warning when at most this many working days are left.
+    pub warn_days: u32,
 }
 
 impl Default for Settings {
@@ -53,6 +62,10 @@ impl Default for Settings {
             lockout_minutes: 15,
             argon2_m_kib: 19 * 1024,
             argon2_t: 2,
+            center_name: "泉州市行政服务中心".into(),
+            notice_prefix: "泉行服".into(),
+            region_code: "350500".into(),
+            warn_days: 2,
         }
     }
 }
@@ -69,6 +82,8 @@ pub struct App {
     /// Last catalog change-feed cursor applied to the index (and seen by this node): public
     /// list caches are keyed by it.
     pub(crate) catalog_cursor: AtomicI64,
+    /// A fixed "today" for the case clocks (tests, demonstrations), see [`App::set_today`].
+    today_override: RwLock<Option<chrono::NaiveDate>>,
 }
 
 impl App {
@@ -102,6 +117,7 @@ impl App {
             calendar: RwLock::new(Arc::new(cal)),
             search: index,
             catalog_cursor: AtomicI64::new(0),
+            today_override: RwLock::new(None),
         };
         Ok(app)
     }

@@ -24,35 +24,35 @@ pub struct GuideMeta {
 }
 
 // Font sizes in half-points: 二号 22 pt, 三号 16 pt, 四号 14 pt, 小四 12 pt, 五号 10.5 pt.
-const SIZE_TITLE: usize = 44;
+pub(crate) const SIZE_TITLE: usize = 44;
 const SIZE_HEADING: usize = 32;
 const SIZE_SUBTITLE: usize = 28;
-const SIZE_BODY: usize = 24;
-const SIZE_TABLE: usize = 21;
-const SIZE_SMALL: usize = 18;
+pub(crate) const SIZE_BODY: usize = 24;
+pub(crate) const SIZE_TABLE: usize = 21;
+pub(crate) const SIZE_SMALL: usize = 18;
 
 /// A4 with 25.4 mm margins: the text is 11906 − 2 × 1440 = 9026 twips wide.
-const TEXT_WIDTH: usize = 9026;
-const MARGIN: i32 = 1440;
+pub(crate) const TEXT_WIDTH: usize = 9026;
+pub(crate) const MARGIN: i32 = 1440;
 
-const HEADER_FILL: &str = "D9D9D9";
+pub(crate) const HEADER_FILL: &str = "D9D9D9";
 const LABEL_FILL: &str = "F2F2F2";
 
-fn hei() -> RunFonts {
+pub(crate) fn hei() -> RunFonts {
     RunFonts::new()
         .east_asia("黑体")
         .ascii("黑体")
         .hi_ansi("黑体")
 }
 
-fn fangsong() -> RunFonts {
+pub(crate) fn fangsong() -> RunFonts {
     RunFonts::new()
         .east_asia("仿宋")
         .ascii("Times New Roman")
         .hi_ansi("Times New Roman")
 }
 
-fn songti() -> RunFonts {
+pub(crate) fn songti() -> RunFonts {
     RunFonts::new()
         .east_asia("宋体")
         .ascii("Times New Roman")
@@ -68,7 +68,7 @@ fn clean(s: &str) -> String {
 }
 
 /// The lines of a text, without `\r`, never empty (an empty text gives one empty line).
-fn lines(s: &str) -> Vec<String> {
+pub(crate) fn lines(s: &str) -> Vec<String> {
     let s = clean(s);
     s.split('\n').map(|l| l.trim_end().to_string()).collect()
 }
@@ -126,7 +126,7 @@ fn labelled(label: &str, value: &str) -> Paragraph {
     p
 }
 
-fn cell(text: &str, width: usize) -> TableCell {
+pub(crate) fn cell(text: &str, width: usize) -> TableCell {
     let mut c = TableCell::new()
         .width(width, WidthType::Dxa)
         .vertical_align(VAlignType::Center);

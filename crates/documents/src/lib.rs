@@ -7,6 +7,10 @@
 //! * [`guide_docx`] — the printable service guide (办事指南) of one catalog item as a DOCX file
 //!   for the paper rack at the window: A4, Chinese fonts (标题 黑体, 正文 仿宋/宋体), numbered
 //!   sections 基本信息, 受理条件, 申请材料, 办理流程, 收费标准, 特别程序, 审批结果, 常见问题.
+//! * [`notice_docx`] — a numbered case notice (办件文书: 受理通知书, 一次性告知书, 不予受理通知书,
+//!   决定书 …) as a DOCX file to hand to the applicant: A4, title and 文书编号 centred, addressee,
+//!   body, an optional bordered table (e.g. the materials to complete), closing paragraphs,
+//!   issuer and date flush right, small print at the end. See [`NoticeDoc`].
 //! * [`catalog_xlsx`] / [`read_catalog_xlsx`] — the catalog spreadsheet (事项库 Excel) that
 //!   staff maintain: one sheet `事项` with one row per item keyed by 实施编码, and child sheets
 //!   `材料`, `收费`, `流程`, `特别程序`, `常见问题`, `情形`, one row per child. Import reports every
@@ -50,8 +54,10 @@
 
 mod docx;
 mod error;
+mod notice;
 mod xlsx;
 
 pub use docx::{GuideMeta, guide_docx};
 pub use error::DocumentError;
+pub use notice::{NoticeDoc, NoticeTable, notice_docx};
 pub use xlsx::{ImportProblem, catalog_xlsx, read_catalog_xlsx};

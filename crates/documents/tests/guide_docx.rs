@@ -3,8 +3,9 @@
 
 mod common;
 
-use std::io::{Cursor, Read, Write};
+use std::io::Write;
 
+use common::package::part;
 use onewindow_documents::{DocumentError, GuideMeta, guide_docx};
 use onewindow_domain::catalog::ServiceGuide;
 
@@ -15,16 +16,6 @@ fn meta() -> GuideMeta {
         published_at: Some("2026-11-25".into()),
         url: "https://zwfw.quanzhou.gov.cn/items/1135050000301005241000109001000".into(),
     }
-}
-
-fn part(docx: &[u8], name: &str) -> String {
-    let mut zip = zip::ZipArchive::new(Cursor::new(docx)).expect("a zip package");
-    let mut xml = String::new();
-    zip.by_name(name)
-        .unwrap_or_else(|_| panic!("{name} is missing"))
-        .read_to_string(&mut xml)
-        .unwrap();
-    xml
 }
 
 fn document_xml(g: &ServiceGuide, meta: &GuideMeta) -> String {

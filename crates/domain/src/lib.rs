@@ -31,7 +31,6 @@ macro_rules! labelled_enum {
     };
 }
 
-
 pub mod audit;
 pub mod calendar;
 pub mod case;

@@ -106,7 +106,7 @@ impl Role {
             ],
             Role::CatalogManager => &[EditCatalog],
             Role::IntakeClerk => &[IntakeCases, LookupApplicant],
-            Role::DeptReviewer => &[ReviewCases],
+            Role::DeptReviewer => &[ReviewCases, DecideCases],
             Role::DeptLead => &[
                 ReviewCases,
                 DecideCases,

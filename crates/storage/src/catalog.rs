@@ -694,3 +694,21 @@ pub async fn public_class_stats(h: H<'_>) -> Result<Vec<ClassStat>, StoreError> 
         .await
     })?)
 }
+
+/// The published version of an item by 实施编码, or `None` — never a draft.
+pub async fn public_by_task_code(
+    h: H<'_>,
+    task_code: &str,
+) -> Result<Option<VersionRow>, StoreError> {
+    let sql = format!(
+        "select {} from catalog_versions where status = 'published' and item_id = \
+         (select id from catalog_items where task_code = $1)",
+        cols_with_doc()
+    );
+    Ok(on!(h, |c| sqlx::query_as::<_, VersionRow>(
+        sqlx::AssertSqlSafe(sql.clone())
+    )
+    .bind(task_code)
+    .fetch_optional(&mut *c)
+    .await)?)
+}

@@ -15,6 +15,7 @@ mod error;
 
 pub mod audit;
 pub mod calendar;
+pub mod cases;
 pub mod catalog;
 pub mod org;
 pub mod sessions;

@@ -383,3 +383,4 @@ pub fn all() -> Vec<ServiceGuide> {
 }
 
 pub mod book;
+pub mod package;

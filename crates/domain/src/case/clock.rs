@@ -332,9 +332,9 @@ impl Clock {
         let mut used = 0u32;
         let mut due = Some(counted_from);
         while left > 0 {
-            date = date.succ_opt().ok_or(DomainError::CalendarYearMissing {
-                year: 9999,
-            })?;
+            date = date
+                .succ_opt()
+                .ok_or(DomainError::CalendarYearMissing { year: 9999 })?;
             let paused = pauses
                 .iter()
                 .position(|(_, from, to)| date > *from && to.is_none_or(|t| date <= t));
@@ -466,12 +466,17 @@ mod tests {
         let mut clock = Clock::new(d("2026-03-02"), 10);
         assert_eq!(clock.due(&c).unwrap(), Some(d("2026-03-16")));
         // Paused Wed 03-04 .. Mon 03-09: 03-05, 03-06, 03-09 are working days not counted.
-        clock.pause(PauseKind::ExpertReview, d("2026-03-04")).unwrap();
+        clock
+            .pause(PauseKind::ExpertReview, d("2026-03-04"))
+            .unwrap();
         assert!(clock.is_paused());
         let open = clock.explain(&c).unwrap();
         assert_eq!(open.due, None);
         assert_eq!(open.used_when_paused, Some(2));
-        assert_eq!(clock.resume(d("2026-03-09")).unwrap(), PauseKind::ExpertReview);
+        assert_eq!(
+            clock.resume(d("2026-03-09")).unwrap(),
+            PauseKind::ExpertReview
+        );
         let e = clock.explain(&c).unwrap();
         assert_eq!(e.due, Some(d("2026-03-19")));
         assert_eq!(e.pauses[0].working_days, 3);
@@ -504,11 +509,26 @@ mod tests {
     fn urgency_levels() {
         let c = cal();
         let due = Some(d("2026-03-16"));
-        assert_eq!(urgency(&c, due, d("2026-03-02"), 2).unwrap(), Urgency::Normal);
-        assert_eq!(urgency(&c, due, d("2026-03-12"), 2).unwrap(), Urgency::Approaching);
-        assert_eq!(urgency(&c, due, d("2026-03-16"), 2).unwrap(), Urgency::Approaching);
-        assert_eq!(urgency(&c, due, d("2026-03-17"), 2).unwrap(), Urgency::Overdue);
-        assert_eq!(urgency(&c, None, d("2026-03-17"), 2).unwrap(), Urgency::Paused);
+        assert_eq!(
+            urgency(&c, due, d("2026-03-02"), 2).unwrap(),
+            Urgency::Normal
+        );
+        assert_eq!(
+            urgency(&c, due, d("2026-03-12"), 2).unwrap(),
+            Urgency::Approaching
+        );
+        assert_eq!(
+            urgency(&c, due, d("2026-03-16"), 2).unwrap(),
+            Urgency::Approaching
+        );
+        assert_eq!(
+            urgency(&c, due, d("2026-03-17"), 2).unwrap(),
+            Urgency::Overdue
+        );
+        assert_eq!(
+            urgency(&c, None, d("2026-03-17"), 2).unwrap(),
+            Urgency::Paused
+        );
     }
 
     #[test]

@@ -95,7 +95,10 @@ pub fn check_signing_authority(
         )),
         None => Err(DomainError::field(
             "authority",
-            format!("该事项须由“{}”或更高层级签批，您没有签批权限", required.zh()),
+            format!(
+                "该事项须由“{}”或更高层级签批，您没有签批权限",
+                required.zh()
+            ),
             format!(
                 "authority: this decision must be signed at level {} or above; you have no signing authority",
                 required.as_str()
@@ -152,6 +155,9 @@ mod tests {
     fn reasons() {
         assert!(require_reason("reason", None).is_err());
         assert!(require_reason("reason", Some("  ")).is_err());
-        assert_eq!(require_reason("reason", Some(" 不符合条件 ")).unwrap(), "不符合条件");
+        assert_eq!(
+            require_reason("reason", Some(" 不符合条件 ")).unwrap(),
+            "不符合条件"
+        );
     }
 }

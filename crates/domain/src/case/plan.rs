@@ -140,7 +140,11 @@ impl PlanDef {
     pub fn validate(&self) -> Vec<GuideProblem> {
         let mut p = Vec::new();
         if self.code.trim().is_empty() || self.code.chars().count() > 80 {
-            p.push(problem("code", "编码不能为空且不超过 80 个字符", "code: 1–80 characters"));
+            p.push(problem(
+                "code",
+                "编码不能为空且不超过 80 个字符",
+                "code: 1–80 characters",
+            ));
         }
         if self.name.trim().is_empty() {
             p.push(problem("name", "名称不能为空", "name: required"));
@@ -161,7 +165,11 @@ impl PlanDef {
             ));
         }
         if self.stages.is_empty() {
-            p.push(problem("stages", "至少需要一个阶段", "stages: at least one stage"));
+            p.push(problem(
+                "stages",
+                "至少需要一个阶段",
+                "stages: at least one stage",
+            ));
         }
         for (i, s) in self.stages.iter().enumerate() {
             if s.name.trim().is_empty() {
@@ -176,7 +184,10 @@ impl PlanDef {
                 p.push(problem(
                     format!("stages[{i}].tasks"),
                     format!("阶段“{}”须有且只有一个牵头部门（现有 {leads} 个）", s.name),
-                    format!("stage “{}”: exactly one lead task is required ({leads} found)", s.name),
+                    format!(
+                        "stage “{}”: exactly one lead task is required ({leads} found)",
+                        s.name
+                    ),
                 ));
             }
             let mut seen = std::collections::HashSet::new();

@@ -225,7 +225,10 @@ impl IntakeAssessment {
                 .iter()
                 .filter(|m| {
                     m.required
-                        && matches!(m.status, MaterialStatus::Missing | MaterialStatus::Defective)
+                        && matches!(
+                            m.status,
+                            MaterialStatus::Missing | MaterialStatus::Defective
+                        )
                 })
                 .cloned()
                 .collect(),
@@ -272,7 +275,10 @@ mod tests {
         use CaseAction as A;
         use CaseStatus as S;
         assert_eq!(S::PreReview.apply(A::Accept).unwrap(), S::InReview);
-        assert_eq!(S::PreReview.apply(A::RequestCorrection).unwrap(), S::Correction);
+        assert_eq!(
+            S::PreReview.apply(A::RequestCorrection).unwrap(),
+            S::Correction
+        );
         assert_eq!(S::Correction.apply(A::Accept).unwrap(), S::InReview);
         // One-time notice: no second 补正 notice at intake.
         assert!(S::Correction.apply(A::RequestCorrection).is_err());
@@ -282,7 +288,14 @@ mod tests {
         assert_eq!(S::InReview.apply(A::Complete).unwrap(), S::Completed);
         for s in [S::Completed, S::NotAccepted, S::Withdrawn, S::Terminated] {
             assert!(s.is_final());
-            for a in [A::Accept, A::Pause, A::Resume, A::Complete, A::Withdraw, A::Terminate] {
+            for a in [
+                A::Accept,
+                A::Pause,
+                A::Resume,
+                A::Complete,
+                A::Withdraw,
+                A::Terminate,
+            ] {
                 assert!(s.apply(a).is_err(), "{s:?} {a:?}");
             }
         }
@@ -311,7 +324,10 @@ mod tests {
         let a = IntakeAssessment::of(&list);
         assert!(!a.acceptable());
         assert_eq!(
-            a.to_correct.iter().map(|x| x.name.as_str()).collect::<Vec<_>>(),
+            a.to_correct
+                .iter()
+                .map(|x| x.name.as_str())
+                .collect::<Vec<_>>(),
             vec!["章程", "住所证明"]
         );
         assert_eq!(a.tolerated.len(), 1);

@@ -8,6 +8,7 @@
 mod api;
 mod audit_trail;
 mod auth;
+mod cases;
 mod catalog;
 mod pages;
 mod roles;

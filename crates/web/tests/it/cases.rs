@@ -1,0 +1,548 @@
+//! Case engine scenarios through the use-case layer: bundles, deadlines across holidays, 补正,
+//! pauses, extensions, authority, 受审分离, races, calendar changes and public tracking.
+
+use chrono::NaiveDate;
+use onewindow_app::cases::{
+    self, ApplicantInput, IntakeOutcome, IntakeRequest, MaterialTick, PauseRequest, PlanRef,
+    TaskDecision,
+};
+use onewindow_app::{AppError, Ctx, auth};
+use onewindow_domain::case::clock::PauseKind;
+use onewindow_domain::case::state::{CaseAction, Delivery, MaterialStatus, Outcome};
+use onewindow_testkit::{TestApp, TestDb};
+
+const QYKB: &str = "qykb";
+const PERSON: &str = "35050219900101123X";
+const ITEM_20: &str = "11350500003010028K1000101002000"; // 企业投资项目核准: statutory 20, promised 10
+const SETUP: &str = "1135050000301005241000109001000"; // 企业设立登记
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn company_code() -> String {
+    onewindow_domain::identity::CreditCode::synthesize("91350503", "MA2XKD8L")
+        .unwrap()
+        .as_str()
+        .to_string()
+}
+
+async fn ctx(t: &TestApp, user: &str) -> Ctx {
+    auth::staff_ctx(t.app(), user).await.unwrap()
+}
+
+/// An intake request with every material of the plan provided.
+async fn request(t: &TestApp, plan: PlanRef, id: &str, outcome: IntakeOutcome) -> IntakeRequest {
+    let (_, list) = cases::checklist(t.app(), &plan).await.unwrap();
+    IntakeRequest {
+        plan,
+        applicant: ApplicantInput {
+            id_number: id.into(),
+            name: "泉州市晨光贸易有限公司".into(),
+            phone: Some("13812345678".into()),
+            email: None,
+        },
+        situation: None,
+        contact_name: Some("陈晨".into()),
+        agent_name: None,
+        agent_id_number: None,
+        legal_rep: Some("陈晨".into()),
+        address: None,
+        window_id: None,
+        materials: list
+            .iter()
+            .map(|m| MaterialTick {
+                name: m.name.clone(),
+                status: MaterialStatus::Provided,
+                note: None,
+            })
+            .collect(),
+        delivery: Delivery::Window,
+        delivery_address: None,
+        summary: String::new(),
+        outcome,
+    }
+}
+
+async fn approve(t: &TestApp, user: &str, task_id: i64) -> Result<(), AppError> {
+    let c = ctx(t, user).await;
+    let view_ctx = ctx(t, "clerk").await;
+    let case_id = {
+        let mut conn = t.app().db.conn().await.unwrap();
+        onewindow_storage::cases::get_task(conn.h(), task_id)
+            .await
+            .unwrap()
+            .case_id
+    };
+    let v = cases::view(t.app(), &view_ctx, case_id).await.unwrap();
+    let tv = v.tasks.iter().find(|x| x.task.id == task_id).unwrap();
+    cases::decide_task(
+        t.app(),
+        &c,
+        task_id,
+        TaskDecision {
+            outcome: Outcome::Approve,
+            opinion: "符合条件".into(),
+            checked: tv.standards.clone(),
+            expected_version: Some(tv.task.version),
+        },
+    )
+    .await
+    .map(|_| ())
+}
+
+fn task_id(v: &cases::CaseView, dept_contains: &str) -> i64 {
+    v.tasks
+        .iter()
+        .find(|t| t.department.contains(dept_contains) && t.task.status == "open")
+        .unwrap_or_else(|| panic!("no open task of {dept_contains}"))
+        .task
+        .id
+}
+
+#[tokio::test]
+async fn company_bundle_finishes_in_one_working_day() {
+    let t = TestApp::new().await;
+    t.app().set_today(Some(d("2026-11-25")));
+    let clerk = ctx(&t, "clerk").await;
+    let req = request(
+        &t,
+        PlanRef::Bundle(QYKB.into()),
+        &company_code(),
+        IntakeOutcome::Accept,
+    )
+    .await;
+    let (case, notice) = cases::intake(t.app(), &clerk, req).await.unwrap();
+    assert_eq!(case.status, "in_review");
+    assert_eq!(notice.kind, "acceptance");
+    assert!(
+        notice.number.starts_with("泉行服受〔2026〕"),
+        "{}",
+        notice.number
+    );
+    // Promised 5 working days from Wed 2026-11-25: 26, 27, 30 Nov, 1, 2 Dec.
+    assert_eq!(case.promised_due, Some(d("2026-12-02")));
+    let v = cases::view(t.app(), &clerk, case.id).await.unwrap();
+    assert_eq!(v.tasks.len(), 4);
+    assert!(
+        v.tasks.iter().all(|t| t.task.status == "open"),
+        "all four run in parallel"
+    );
+    // The plan's critical path is one working day.
+    let crit = v.plan.critical_path_days(|task| {
+        v.tasks
+            .iter()
+            .find(|x| x.task.name == task.name)
+            .map(|x| u32::try_from(x.task.days).unwrap())
+            .unwrap()
+    });
+    assert!(crit <= 1, "critical path {crit}");
+    // The lead decides after the co-reviewers, not before.
+    let lead = task_id(&v, "市场监督");
+    let err = approve(&t, "reviewer.scjg", lead).await.unwrap_err();
+    assert!(err.to_string().contains("配合部门"), "{err}");
+    for (user, dept) in [
+        ("reviewer.ga", "公安"),
+        ("reviewer.sw", "税务"),
+        ("reviewer.rh", "人民银行"),
+    ] {
+        approve(&t, user, task_id(&v, dept)).await.unwrap();
+    }
+    approve(&t, "reviewer.scjg", lead).await.unwrap();
+    let v = cases::view(t.app(), &clerk, case.id).await.unwrap();
+    assert_eq!(v.case.status, "completed");
+    assert_eq!(v.case.outcome.as_deref(), Some("approve"));
+    // Completed on the day of acceptance: zero working days used of the promised five.
+    let cal = t.app().calendar();
+    let done = (v.case.completed_at.unwrap() + chrono::Duration::hours(8)).date_naive();
+    let used = cal
+        .working_days_between(d("2026-11-25"), done.max(d("2026-11-25")))
+        .unwrap();
+    assert!(used <= 1);
+    assert!(v.notices.iter().any(|n| n.kind == "approval"));
+    t.tdb.cleanup().await;
+}
+
+#[tokio::test]
+async fn statutory_deadlines_follow_the_spec_examples_and_extension() {
+    let t = TestApp::new().await;
+    let clerk = ctx(&t, "clerk").await;
+    // domain-rules §6.5: received 2025-09-26 → 20 working days = 2025-10-30 (National Day).
+    t.app().set_today(Some(d("2025-09-26")));
+    let req = request(
+        &t,
+        PlanRef::Item(ITEM_20.into()),
+        &company_code(),
+        IntakeOutcome::Accept,
+    )
+    .await;
+    let (case, _) = cases::intake(t.app(), &clerk, req).await.unwrap();
+    assert_eq!(case.statutory_due, Some(d("2025-10-30")));
+    // Promised 10: 09-29, 09-30, [10-01..08 off], 10-09, 10-10, 10-11 (Sat, make-up), 10-13 … 10-16.
+    assert_eq!(case.promised_due, Some(d("2025-10-16")));
+    let v = cases::view(t.app(), &clerk, case.id).await.unwrap();
+    let p = v.promised.unwrap();
+    assert!(p.makeup_days.iter().any(|(day, _)| *day == d("2025-10-11")));
+    assert!(p.not_counted.iter().any(|n| n.date == d("2025-10-01")));
+    // An approved extension: + 10 working days (行政许可法 art. 42) → 2025-11-13.
+    t.app().set_today(Some(d("2025-10-20")));
+    let lead = ctx(&t, "lead.fg").await;
+    let case = cases::extend(t.app(), &lead, case.id, "需要补充论证")
+        .await
+        .unwrap();
+    assert_eq!(case.statutory_due, Some(d("2025-11-13")));
+    let again = cases::extend(t.app(), &lead, case.id, "再次延期").await;
+    assert!(matches!(again, Err(AppError::Conflict { .. })));
+    // A reviewer without ApproveExtensions cannot extend.
+    let r = cases::extend(t.app(), &ctx(&t, "reviewer.scjg").await, case.id, "x").await;
+    assert!(matches!(r, Err(AppError::Forbidden)));
+    t.tdb.cleanup().await;
+}
+
+#[tokio::test]
+async fn spring_festival_and_make_up_saturdays() {
+    let t = TestApp::new().await;
+    let clerk = ctx(&t, "clerk").await;
+    // domain-rules §6.5: received 2026-02-10 → 20 working days = 2026-03-16.
+    t.app().set_today(Some(d("2026-02-10")));
+    let req = request(
+        &t,
+        PlanRef::Item(ITEM_20.into()),
+        &company_code(),
+        IntakeOutcome::Accept,
+    )
+    .await;
+    let (case, _) = cases::intake(t.app(), &clerk, req).await.unwrap();
+    assert_eq!(case.statutory_due, Some(d("2026-03-16")));
+    // Promised 10: 11, 12, 13, 14 (Sat, make-up), [15..23 off], 24, 25, 26, 27, 28 (Sat, make-up), 03-02.
+    assert_eq!(case.promised_due, Some(d("2026-03-02")));
+    let v = cases::view(t.app(), &clerk, case.id).await.unwrap();
+    let p = v.promised.unwrap();
+    assert_eq!(
+        p.makeup_days.iter().map(|(x, _)| *x).collect::<Vec<_>>(),
+        vec![d("2026-02-14"), d("2026-02-28")]
+    );
+    t.tdb.cleanup().await;
+}
+
+#[tokio::test]
+async fn one_time_notice_then_acceptance_starts_the_clock() {
+    let t = TestApp::new().await;
+    let clerk = ctx(&t, "clerk").await;
+    t.app().set_today(Some(d("2026-03-02")));
+    let mut req = request(
+        &t,
+        PlanRef::Item(SETUP.into()),
+        &company_code(),
+        IntakeOutcome::Correct,
+    )
+    .await;
+    let required: Vec<String> = {
+        let (_, list) = cases::checklist(t.app(), &req.plan).await.unwrap();
+        list.iter()
+            .filter(|m| m.required)
+            .map(|m| m.name.clone())
+            .collect()
+    };
+    assert!(required.len() >= 2);
+    req.materials[0].status = MaterialStatus::Missing;
+    let idx = req
+        .materials
+        .iter()
+        .position(|m| m.name == required[1])
+        .unwrap();
+    req.materials[idx].status = MaterialStatus::Defective;
+    req.materials[idx].note = Some("未加盖公章".into());
+    let (case, notice) = cases::intake(t.app(), &clerk, req).await.unwrap();
+    assert_eq!(case.status, "correction");
+    assert_eq!(case.accepted_on, None, "the clock has not started");
+    let body = cases::notice_content(&notice).unwrap();
+    assert_eq!(notice.kind, "correction");
+    // Every problem in one notice.
+    assert_eq!(body.rows.len(), 2, "{:?}", body.rows);
+    assert!(body.rows.iter().any(|r| r[3] == "未加盖公章"));
+    assert!(body.paragraphs[0].contains("一次性告知"));
+    // No second 补正 notice.
+    let again =
+        cases::decide_intake(t.app(), &clerk, case.id, vec![], IntakeOutcome::Correct).await;
+    assert!(again.is_err());
+    // The applicant comes back on 03-09 with everything: accepted; the clock starts then.
+    t.app().set_today(Some(d("2026-03-09")));
+    let ticks = required
+        .iter()
+        .map(|n| MaterialTick {
+            name: n.clone(),
+            status: MaterialStatus::Provided,
+            note: None,
+        })
+        .collect();
+    let (case, notice) =
+        cases::decide_intake(t.app(), &clerk, case.id, ticks, IntakeOutcome::Accept)
+            .await
+            .unwrap();
+    assert_eq!(notice.kind, "acceptance");
+    assert_eq!(case.accepted_on, Some(d("2026-03-09")));
+    // Promised 1 working day.
+    assert_eq!(case.promised_due, Some(d("2026-03-10")));
+    t.tdb.cleanup().await;
+}
+
+#[tokio::test]
+async fn special_procedure_pauses_and_resume_moves_the_due_date() {
+    let t = TestApp::new().await;
+    let clerk = ctx(&t, "clerk").await;
+    t.app().set_today(Some(d("2026-03-02")));
+    let req = request(
+        &t,
+        PlanRef::Item(ITEM_20.into()),
+        &company_code(),
+        IntakeOutcome::Accept,
+    )
+    .await;
+    let (case, _) = cases::intake(t.app(), &clerk, req).await.unwrap();
+    // 20 working days from Mon 03-02 → Mon 03-30.
+    assert_eq!(case.statutory_due, Some(d("2026-03-30")));
+    let lead = ctx(&t, "lead.fg").await;
+    t.app().set_today(Some(d("2026-03-04")));
+    let paused = cases::pause(
+        t.app(),
+        &lead,
+        case.id,
+        PauseRequest {
+            kind: PauseKind::ExpertReview,
+            reason: "组织专家评审".into(),
+            materials: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(paused.status, "paused");
+    assert_eq!(paused.statutory_due, None);
+    // Deciding while paused is refused.
+    let v = cases::view(t.app(), &clerk, case.id).await.unwrap();
+    let r = approve(&t, "lead.fg", task_id(&v, "发展和改革")).await;
+    assert!(r.is_err());
+    // Resumed on Mon 03-09: 03-05, 03-06, 03-09 did not count → due moves 3 working days.
+    t.app().set_today(Some(d("2026-03-09")));
+    let resumed = cases::resume(t.app(), &lead, case.id, "专家评审结束")
+        .await
+        .unwrap();
+    assert_eq!(resumed.status, "in_review");
+    assert_eq!(resumed.statutory_due, Some(d("2026-04-02")));
+    let v = cases::view(t.app(), &clerk, case.id).await.unwrap();
+    assert_eq!(v.statutory.unwrap().pauses[0].working_days, 3);
+    assert!(v.notices.iter().any(|n| n.kind == "special"));
+    t.tdb.cleanup().await;
+}
+
+#[tokio::test]
+async fn authority_and_separation_of_intake_and_review() {
+    let t = TestApp::new().await;
+    let clerk = ctx(&t, "clerk").await;
+    t.app().set_today(Some(d("2026-11-25")));
+    // 企业设立登记, situation needing a section chief.
+    let mut req = request(
+        &t,
+        PlanRef::Item(SETUP.into()),
+        &company_code(),
+        IntakeOutcome::Accept,
+    )
+    .await;
+    let guide = {
+        let mut c = t.app().db.conn().await.unwrap();
+        onewindow_storage::catalog::public_by_task_code(c.h(), SETUP)
+            .await
+            .unwrap()
+            .unwrap()
+            .guide()
+            .unwrap()
+    };
+    let sit = guide
+        .situations
+        .iter()
+        .find(|s| s.authority.as_str() == "section_chief")
+        .unwrap();
+    req.situation = Some(sit.name.clone());
+    let (case, _) = cases::intake(t.app(), &clerk, req).await.unwrap();
+    let v = cases::view(t.app(), &clerk, case.id).await.unwrap();
+    let task = task_id(&v, "市场监督");
+    // The intake clerk cannot decide (受审分离).
+    let r = approve(&t, "clerk", task).await;
+    assert!(matches!(r, Err(AppError::Forbidden)), "{r:?}");
+    // A window officer cannot sign what needs a section chief.
+    let r = approve(&t, "reviewer.scjg", task).await.unwrap_err();
+    assert!(r.to_string().contains("科（处）长"), "{r}");
+    // Another department's reviewer cannot touch it.
+    let r = approve(&t, "reviewer.ga", task).await;
+    assert!(matches!(r, Err(AppError::Forbidden)), "{r:?}");
+    approve(&t, "lead.scjg", task).await.unwrap();
+    t.tdb.cleanup().await;
+}
+
+#[tokio::test]
+async fn tolerated_materials_block_approval_until_supplied() {
+    let t = TestApp::new().await;
+    let clerk = ctx(&t, "clerk").await;
+    t.app().set_today(Some(d("2026-11-25")));
+    let mut req = request(
+        &t,
+        PlanRef::Item(SETUP.into()),
+        &company_code(),
+        IntakeOutcome::AcceptTolerated {
+            promised_by: d("2026-12-04"),
+        },
+    )
+    .await;
+    let last = req.materials.len() - 1;
+    req.materials[last].status = MaterialStatus::Tolerated;
+    let (case, notice) = cases::intake(t.app(), &clerk, req).await.unwrap();
+    assert_eq!(notice.kind, "tolerance");
+    assert!(case.tolerated_open);
+    let desk = cases::desk(t.app(), &clerk).await.unwrap();
+    assert!(desk.reminders.iter().any(|(c, _)| c.id == case.id));
+    let v = cases::view(t.app(), &clerk, case.id).await.unwrap();
+    let task = task_id(&v, "市场监督");
+    let r = approve(&t, "reviewer.scjg", task).await.unwrap_err();
+    assert!(r.to_string().contains("容缺"), "{r}");
+    cases::supply_tolerated(t.app(), &clerk, case.id)
+        .await
+        .unwrap();
+    approve(&t, "reviewer.scjg", task).await.unwrap();
+    t.tdb.cleanup().await;
+}
+
+#[tokio::test]
+async fn refusal_needs_a_reason_and_withdrawal_cancels_tasks() {
+    let t = TestApp::new().await;
+    let clerk = ctx(&t, "clerk").await;
+    let req = request(
+        &t,
+        PlanRef::Item(SETUP.into()),
+        &company_code(),
+        IntakeOutcome::Refuse {
+            reason: "  ".into(),
+        },
+    )
+    .await;
+    assert!(cases::intake(t.app(), &clerk, req).await.is_err());
+    let req = request(
+        &t,
+        PlanRef::Bundle(QYKB.into()),
+        PERSON,
+        IntakeOutcome::Accept,
+    )
+    .await;
+    let (case, _) = cases::intake(t.app(), &clerk, req).await.unwrap();
+    let closed = cases::close(t.app(), &clerk, case.id, CaseAction::Withdraw, "申请人撤回")
+        .await
+        .unwrap();
+    assert_eq!(closed.status, "withdrawn");
+    let v = cases::view(t.app(), &clerk, case.id).await.unwrap();
+    assert!(v.tasks.iter().all(|t| t.task.status == "cancelled"));
+    // History by 一号.
+    let (a, list) = cases::applicant_history(t.app(), &clerk, PERSON)
+        .await
+        .unwrap();
+    assert!(a.is_some());
+    assert_eq!(list.len(), 1);
+    t.tdb.cleanup().await;
+}
+
+#[tokio::test]
+async fn concurrent_decisions_one_wins_on_every_backend() {
+    for tdb in TestDb::all().await {
+        let backend = format!("{:?}", tdb.db.backend());
+        let t = TestApp::over(tdb).await;
+        let clerk = ctx(&t, "clerk").await;
+        let req = request(
+            &t,
+            PlanRef::Bundle(QYKB.into()),
+            &company_code(),
+            IntakeOutcome::Accept,
+        )
+        .await;
+        let (case, _) = cases::intake(t.app(), &clerk, req).await.unwrap();
+        let v = cases::view(t.app(), &clerk, case.id).await.unwrap();
+        // Two reviewers of the same department race on the same task.
+        let ga = task_id(&v, "公安");
+        let (a, b) = tokio::join!(approve(&t, "reviewer.ga", ga), approve(&t, "lead.ga", ga));
+        let ok = [a.is_ok(), b.is_ok()].iter().filter(|x| **x).count();
+        assert_eq!(ok, 1, "{backend}: exactly one wins: {a:?} {b:?}");
+        let loser = if a.is_err() { a } else { b };
+        assert!(
+            matches!(loser, Err(AppError::Conflict { .. })),
+            "{backend}: {loser:?}"
+        );
+        // Two different departments race on their own tasks: both land.
+        let (a, b) = tokio::join!(
+            approve(&t, "reviewer.sw", task_id(&v, "税务")),
+            approve(&t, "reviewer.rh", task_id(&v, "人民银行"))
+        );
+        assert!(a.is_ok() && b.is_ok(), "{backend}: {a:?} {b:?}");
+        approve(&t, "reviewer.scjg", task_id(&v, "市场监督"))
+            .await
+            .unwrap();
+        let v = cases::view(t.app(), &clerk, case.id).await.unwrap();
+        assert_eq!(v.case.status, "completed", "{backend}");
+        // The audit chain is intact after the races.
+        let report = onewindow_app::audit::verify(t.app()).await.unwrap();
+        assert!(
+            matches!(report, onewindow_app::audit::Verification::Intact(_)),
+            "{backend}"
+        );
+        t.tdb.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn calendar_change_recomputes_open_cases() {
+    let t = TestApp::new().await;
+    let clerk = ctx(&t, "clerk").await;
+    t.app().set_today(Some(d("2026-11-25")));
+    let req = request(
+        &t,
+        PlanRef::Bundle(QYKB.into()),
+        &company_code(),
+        IntakeOutcome::Accept,
+    )
+    .await;
+    let (case, _) = cases::intake(t.app(), &clerk, req).await.unwrap();
+    assert_eq!(case.promised_due, Some(d("2026-12-02")));
+    // An (imaginary) extra day off on Mon 2026-11-30.
+    let mut y = t.app().calendar().year_data(2026).unwrap().clone();
+    y.days.push(onewindow_domain::calendar::HolidayDay {
+        name: "临时调整".into(),
+        date: d("2026-11-30"),
+        is_off_day: true,
+    });
+    y.days.sort_by_key(|x| x.date);
+    onewindow_app::calendar::set_year(t.app(), &ctx(&t, "admin").await, y)
+        .await
+        .unwrap();
+    let v = cases::view(t.app(), &clerk, case.id).await.unwrap();
+    assert_eq!(v.case.promised_due, Some(d("2026-12-03")));
+    t.tdb.cleanup().await;
+}
+
+#[tokio::test]
+async fn public_tracking_needs_number_and_id() {
+    let t = TestApp::new().await;
+    let clerk = ctx(&t, "clerk").await;
+    let req = request(
+        &t,
+        PlanRef::Bundle(QYKB.into()),
+        PERSON,
+        IntakeOutcome::Accept,
+    )
+    .await;
+    let (case, _) = cases::intake(t.app(), &clerk, req).await.unwrap();
+    let s = cases::track(t.app(), &case.case_no, PERSON).await.unwrap();
+    assert_eq!(s.status.as_str(), "in_review");
+    assert!(!s.id_number.contains("19900101"), "masked: {}", s.id_number);
+    assert!(s.applicant.contains('*'));
+    let wrong = cases::track(t.app(), &case.case_no, "11010519491231002X").await;
+    assert!(matches!(wrong, Err(AppError::NotFound)));
+    let bad = cases::track(t.app(), "nonsense", "x").await;
+    assert!(matches!(bad, Err(AppError::NotFound)));
+    t.tdb.cleanup().await;
+}
