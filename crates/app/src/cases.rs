@@ -2169,3 +2169,17 @@ pub async fn set_sign_authority(
     tx.commit().await?;
     Ok(())
 }
+
+/// The situations (情形) of a single item, for the intake form (a bundle has none).
+pub async fn situations(
+    app: &App,
+    plan: &PlanRef,
+) -> AppResult<Vec<onewindow_domain::catalog::Situation>> {
+    match plan {
+        PlanRef::Item(code) => {
+            let mut c = app.db.conn().await?;
+            Ok(published_guide(c.h(), code).await?.situations)
+        }
+        PlanRef::Bundle(_) => Ok(Vec::new()),
+    }
+}

@@ -78,6 +78,18 @@ impl Layout {
                 href: "/staff",
                 label: tr.t("nav.staff").into(),
             });
+            if g.has(Permission::IntakeCases) {
+                nav.push(NavItem {
+                    href: "/cases",
+                    label: tr.t("nav.cases").into(),
+                });
+            }
+            if g.has(Permission::ReviewCases) {
+                nav.push(NavItem {
+                    href: "/review",
+                    label: tr.t("nav.review").into(),
+                });
+            }
             if g.has(Permission::EditCatalog) || g.has(Permission::ReviewCatalog) {
                 nav.push(NavItem {
                     href: "/catalog",

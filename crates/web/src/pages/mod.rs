@@ -1,6 +1,7 @@
 //! Server-rendered HTML pages, one module per area.
 
 pub mod admin;
+pub mod cases;
 pub mod catalog_admin;
 pub mod guide;
 pub mod layout;
@@ -20,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .merge(public::router())
         .merge(guide::router())
         .merge(catalog_admin::router())
+        .merge(cases::router())
         .merge(login::router())
         .merge(staff::router())
         .merge(admin::router())

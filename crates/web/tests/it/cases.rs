@@ -546,3 +546,159 @@ async fn public_tracking_needs_number_and_id() {
     assert!(matches!(bad, Err(AppError::NotFound)));
     t.tdb.cleanup().await;
 }
+
+/// The material fields of the intake form as a browser would send them (all provided).
+fn material_fields(list: &[onewindow_domain::case::state::MaterialCheck]) -> Vec<(String, String)> {
+    let mut f = Vec::new();
+    for (i, m) in list.iter().enumerate() {
+        f.push((format!("m{i}_name"), m.name.clone()));
+        f.push((format!("m{i}_status"), "provided".to_string()));
+    }
+    f
+}
+
+fn case_id_from(location: &str) -> i64 {
+    location
+        .trim_start_matches("/cases/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn window_pages_walk_a_bundle_to_the_public_status() {
+    let t = TestApp::new().await;
+    let mut clerk = t.login("clerk").await;
+    let desk = clerk.get("/cases").await;
+    assert_eq!(desk.status, 200, "{}", desk.text);
+    assert!(desk.text.contains("/cases/new?plan=bundle:qykb"));
+    let lookup = clerk.get(&format!("/cases?id={PERSON}")).await;
+    assert!(lookup.text.contains("首次办件"), "new applicant");
+    let form = clerk.get("/cases/new?plan=bundle:qykb").await;
+    assert_eq!(form.status, 200);
+    assert!(form.text.contains("m0_status"));
+    let (_, list) = cases::checklist(t.app(), &PlanRef::Bundle(QYKB.into()))
+        .await
+        .unwrap();
+    // A bad ID number is refused with a message, nothing stored.
+    let mut fields: Vec<(String, String)> = vec![
+        ("plan".into(), "bundle:qykb".into()),
+        ("id_number".into(), "350502199001011230".into()),
+        ("name".into(), "陈晨".into()),
+        ("delivery".into(), "window".into()),
+        ("outcome".into(), "accept".into()),
+    ];
+    fields.extend(material_fields(&list));
+    let as_refs = |f: &Vec<(String, String)>| -> Vec<(String, String)> { f.clone() };
+    let f1 = as_refs(&fields);
+    let refs: Vec<(&str, &str)> = f1.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let bad = clerk.post_form("/cases/new", &refs).await;
+    assert_eq!(bad.status, 400, "{}", bad.text);
+    assert!(
+        bad.text.contains("校验码") || bad.text.contains("身份证"),
+        "{}",
+        bad.text
+    );
+    fields[1].1 = PERSON.into();
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let ok = clerk.post_form("/cases/new", &refs).await;
+    assert_eq!(ok.status, 303, "{}", ok.text);
+    let loc = ok.header("location").unwrap().to_string();
+    let id = case_id_from(&loc);
+    let page = clerk.get(&loc).await;
+    assert!(page.text.contains("受理通知书"), "{}", page.text);
+    let v = cases::view(t.app(), &ctx(&t, "clerk").await, id)
+        .await
+        .unwrap();
+    // The notice prints and downloads.
+    let n = &v.notices[0];
+    let html = clerk.get(&format!("/cases/{id}/notices/{}", n.id)).await;
+    assert!(html.text.contains(&n.number));
+    assert!(!html.text.contains("19900101"), "ID masked on the notice");
+    let docx = clerk
+        .get(&format!("/cases/{id}/notices/{}/docx", n.id))
+        .await;
+    assert_eq!(docx.status, 200);
+    assert!(docx.text.starts_with("PK"));
+    // Reviewers: queue then decision through the form.
+    for (user, dept) in [
+        ("reviewer.ga", "公安"),
+        ("reviewer.sw", "税务"),
+        ("reviewer.rh", "人民银行"),
+        ("reviewer.scjg", "市场监督"),
+    ] {
+        let mut r = t.login(user).await;
+        let q = r.get("/review").await;
+        assert!(
+            q.text.contains(&v.case.case_no),
+            "{user} sees the case in the queue"
+        );
+        let tid = task_id(
+            &cases::view(t.app(), &ctx(&t, "clerk").await, id)
+                .await
+                .unwrap(),
+            dept,
+        );
+        let resp = r
+            .post_form(
+                &format!("/cases/{id}/tasks/{tid}"),
+                &[("outcome", "approve"), ("opinion", "同意")],
+            )
+            .await;
+        assert_eq!(resp.status, 303, "{user}: {}", resp.text);
+    }
+    // The clerk cannot review (受审分离): 403 page, nothing changed.
+    let mut anon = t.client();
+    let s = anon
+        .get(&format!("/status?no={}&id={PERSON}", v.case.case_no))
+        .await;
+    assert_eq!(s.status, 200);
+    assert!(s.text.contains("已办结"), "{}", s.text);
+    assert!(!s.text.contains(PERSON));
+    let wrong = anon
+        .get(&format!(
+            "/status?no={}&id=11010519491231002X",
+            v.case.case_no
+        ))
+        .await;
+    assert_eq!(wrong.status, 404);
+    t.tdb.cleanup().await;
+}
+
+#[tokio::test]
+async fn stale_form_gets_a_conflict_and_the_clerk_cannot_decide() {
+    let t = TestApp::new().await;
+    let clerk_ctx = ctx(&t, "clerk").await;
+    let req = request(
+        &t,
+        PlanRef::Item(SETUP.into()),
+        PERSON,
+        IntakeOutcome::Accept,
+    )
+    .await;
+    let (case, _) = cases::intake(t.app(), &clerk_ctx, req).await.unwrap();
+    let v = cases::view(t.app(), &clerk_ctx, case.id).await.unwrap();
+    let tid = task_id(&v, "市场监督");
+    let mut clerk = t.login("clerk").await;
+    let r = clerk
+        .post_form(
+            &format!("/cases/{}/tasks/{tid}", case.id),
+            &[("outcome", "approve")],
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    let mut rev = t.login("reviewer.scjg").await;
+    let r = rev
+        .post_form(
+            &format!("/cases/{}/tasks/{tid}", case.id),
+            &[("outcome", "approve"), ("version", "0")],
+        )
+        .await;
+    assert_eq!(r.status, 409, "{}", r.text);
+    t.tdb.cleanup().await;
+}
