@@ -4,6 +4,7 @@
 //! follows `Accept-Language` (Chinese by default).
 
 pub mod admin;
+pub mod cases;
 pub mod catalog;
 pub mod dto;
 pub mod public;
@@ -34,6 +35,7 @@ use crate::AppState;
         (name = "tools", description = "便民工具: ID check, working-day calendar"),
         (name = "directory", description = "机构目录: regions, departments, windows"),
         (name = "admin", description = "管理: users, organisation, audit trail"),
+        (name = "cases", description = "办件: one-window intake, parallel review, clocks, tracking"),
         (name = "catalog", description = "事项库: the published service catalog (ETag, change feed) and its staff lifecycle"),
     )
 )]
@@ -82,7 +84,16 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .routes(routes!(catalog::withdraw))
                 .routes(routes!(catalog::open_version))
                 .routes(routes!(catalog::history))
-                .routes(routes!(catalog::diff)),
+                .routes(routes!(catalog::diff))
+                .routes(routes!(cases::intake, cases::find))
+                .routes(routes!(cases::get_case))
+                .routes(routes!(cases::decide))
+                .routes(routes!(cases::intake_decision))
+                .routes(routes!(cases::action))
+                .routes(routes!(cases::queue))
+                .routes(routes!(cases::bundles))
+                .routes(routes!(cases::checklist))
+                .routes(routes!(cases::track)),
         )
         .split_for_parts()
 }

@@ -702,3 +702,88 @@ async fn stale_form_gets_a_conflict_and_the_clerk_cannot_decide() {
     assert_eq!(r.status, 409, "{}", r.text);
     t.tdb.cleanup().await;
 }
+
+#[tokio::test]
+async fn api_intake_decide_and_track() {
+    use axum::http::Method;
+    let t = TestApp::new().await;
+    let mut clerk = t.login("clerk").await;
+    let (_, list) = cases::checklist(t.app(), &PlanRef::Bundle(QYKB.into()))
+        .await
+        .unwrap();
+    let mats: Vec<serde_json::Value> = list
+        .iter()
+        .map(|m| serde_json::json!({"name": m.name, "status": "provided"}))
+        .collect();
+    let bad = clerk
+        .json(
+            Method::POST,
+            "/api/v1/cases",
+            serde_json::json!({"plan": 3}),
+        )
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.text);
+    assert_eq!(bad.json()["code"], "invalid_field");
+    let r = clerk
+        .json(
+            Method::POST,
+            "/api/v1/cases",
+            serde_json::json!({
+                "plan": {"kind": "bundle", "code": "qykb"},
+                "applicant": {"id_number": PERSON, "name": "陈晨"},
+                "materials": mats,
+                "delivery": "courier",
+                "delivery_address": "泉州市丰泽区东海街道 1 号",
+                "outcome": "accept"
+            }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let body = r.json();
+    let id = body["case"]["id"].as_i64().unwrap();
+    let no = body["case"]["case_no"].as_str().unwrap().to_string();
+    assert_eq!(body["notice"]["kind"], "acceptance");
+    let c = clerk.get(&format!("/api/v1/cases/{id}")).await.json();
+    assert_eq!(c["tasks"].as_array().unwrap().len(), 4);
+    assert!(c["promised"]["due"].is_string());
+    for (user, dept) in [
+        ("reviewer.ga", "公安"),
+        ("reviewer.sw", "税务"),
+        ("reviewer.rh", "人民银行"),
+        ("reviewer.scjg", "市场监督"),
+    ] {
+        let mut rv = t.login(user).await;
+        let q = rv.get("/api/v1/review/queue").await.json();
+        assert!(q["total"].as_i64().unwrap() >= 1, "{user}");
+        let v = cases::view(t.app(), &ctx(&t, "clerk").await, id)
+            .await
+            .unwrap();
+        let tv = v
+            .tasks
+            .iter()
+            .find(|x| x.department.contains(dept))
+            .unwrap();
+        let r = rv
+            .json(
+                Method::POST,
+                &format!("/api/v1/cases/{id}/tasks/{}", tv.task.id),
+                serde_json::json!({"outcome": "approve", "checked": tv.standards, "expected_version": tv.task.version}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{user}: {}", r.text);
+    }
+    let mut anon = t.client();
+    let s = anon
+        .get(&format!("/api/v1/track?no={no}&id={PERSON}"))
+        .await;
+    assert_eq!(s.status, 200, "{}", s.text);
+    assert_eq!(s.json()["status"], "completed");
+    assert_eq!(s.json()["delivery"], "courier");
+    let b = anon.get("/api/v1/bundles").await.json();
+    assert_eq!(b["bundles"].as_array().unwrap().len(), 5);
+    let cl = anon.get("/api/v1/checklist?plan=bundle:qykb").await;
+    assert_eq!(cl.status, 200);
+    let nope = anon.get("/api/v1/checklist?plan=nonsense").await;
+    assert_eq!(nope.status, 400);
+    t.tdb.cleanup().await;
+}
