@@ -351,3 +351,201 @@ async fn citizen_browses_a_hall_opens_an_item_and_prints_its_guide() {
     assert!(hits.contains("企业设立登记"), "{hits}");
     c.close().await.unwrap();
 }
+
+/// Log in through the form and land on `next`.
+async fn login_as(c: &Client, base: &str, user: &str, next: &str) {
+    c.goto(&format!("{base}/")).await.unwrap();
+    c.delete_all_cookies().await.unwrap();
+    c.goto(&format!("{base}{next}")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys(user)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(onewindow_app::demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_url(&format!("{base}{next}").parse().unwrap())
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn company_bundle_from_window_to_public_status() {
+    let Some(d) = driver() else { return };
+    let (addr, _t) = spawn_app().await;
+    let c = browser(&d).await;
+    let base = format!("http://{addr}");
+    let company = onewindow_domain::identity::CreditCode::synthesize("91350503", "MA2XKD8L")
+        .unwrap()
+        .as_str()
+        .to_string();
+
+    // The clerk looks the applicant up by 一号 and starts a 企业开办 case.
+    login_as(&c, &base, "clerk", "/cases").await;
+    c.find(Locator::Id("lookup"))
+        .await
+        .unwrap()
+        .send_keys(&company)
+        .await
+        .unwrap();
+    c.find(Locator::Css("form[action='/cases'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("applicant"))
+        .await
+        .unwrap();
+    c.find(Locator::Css("#bundles a[href*=qykb]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The 一号 came along; enter the name, keep every material "provided", accept.
+    c.wait()
+        .for_element(Locator::Id("name"))
+        .await
+        .unwrap()
+        .send_keys("泉州市晨光贸易有限公司")
+        .await
+        .unwrap();
+    let idv = c
+        .find(Locator::Id("id_number"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(idv, company);
+    save_screenshot(&c, "intake").await;
+    c.find(Locator::Id("submit-intake"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let case_no = c
+        .wait()
+        .for_element(Locator::Id("case-no"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(case_no.len(), 20, "{case_no}");
+    let case_url = c.current_url().await.unwrap();
+    let case_path = case_url.path().to_string();
+    assert!(
+        c.find(Locator::Id("new-notice")).await.is_ok(),
+        "the acceptance notice is offered for printing"
+    );
+
+    // Four reviewers, each in their own department: the three co-reviewers first, then the
+    // lead (市场监管).
+    for (user, dept) in [
+        ("reviewer.ga", "泉州市公安局"),
+        ("reviewer.sw", "国家税务总局泉州市税务局"),
+        ("reviewer.rh", "中国人民银行泉州市分行"),
+        ("reviewer.scjg", "泉州市市场监督管理局"),
+    ] {
+        login_as(&c, &base, user, "/review").await;
+        let q = c
+            .find(Locator::Id("queue"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(q.contains(&case_no), "{user}'s queue lists the case");
+        c.find(Locator::LinkText(&case_no))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let button = c
+            .wait()
+            .for_element(Locator::XPath(&format!(
+                "//form[contains(@class,'decide')]//button[contains(., '{dept}')]"
+            )))
+            .await
+            .unwrap();
+        // Tick every review standard shown for this task.
+        let form = button.find(Locator::XPath("ancestor::form")).await.unwrap();
+        for cb in form
+            .find_all(Locator::Css("input[type=checkbox]"))
+            .await
+            .unwrap()
+        {
+            cb.click().await.unwrap();
+        }
+        button.click().await.unwrap();
+        c.wait()
+            .for_url(&format!("{base}{case_path}").parse().unwrap())
+            .await
+            .unwrap();
+        save_screenshot(&c, &format!("review-{user}")).await;
+    }
+    let status = c
+        .find(Locator::Id("case-status"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(status.contains("已办结"), "{status}");
+
+    // The applicant, not logged in, checks the public status page.
+    c.delete_all_cookies().await.unwrap();
+    c.goto(&format!("{base}/status")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Id("no"))
+        .await
+        .unwrap()
+        .send_keys(&case_no)
+        .await
+        .unwrap();
+    c.find(Locator::Id("id"))
+        .await
+        .unwrap()
+        .send_keys(&company)
+        .await
+        .unwrap();
+    c.find(Locator::Css("#status-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let shown = c
+        .wait()
+        .for_element(Locator::Id("case-status"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        shown.contains("已办结") && shown.contains("准予"),
+        "{shown}"
+    );
+    save_screenshot(&c, "status").await;
+    c.close().await.unwrap();
+}
