@@ -205,6 +205,8 @@ pub struct CaseView {
     pub events: Vec<EventRow>,
     /// Notices.
     pub notices: Vec<NoticeRow>,
+    /// Files uploaded with an online application.
+    pub files: Vec<FileRow>,
     /// How the promised due date was computed (accepted cases).
     pub promised: Option<DueExplanation>,
     /// How the statutory due date was computed.
@@ -613,15 +615,30 @@ fn contact_closing(app: &App) -> Vec<String> {
 /// event.
 pub async fn intake(app: &App, ctx: &Ctx, req: IntakeRequest) -> AppResult<(CaseRow, NoticeRow)> {
     ctx.require_any(Permission::IntakeCases)?;
-    create_case(app, ctx, req, IntakeChannel::Window, None).await
+    create_case(app, ctx, req, IntakeChannel::Window, &[]).await
 }
 
-async fn create_case(
+/// A file already stored in the content-addressed file store, to be attached to a new case.
+#[derive(Debug, Clone)]
+pub struct StoredFile {
+    /// Material it belongs to.
+    pub material: String,
+    /// Original name.
+    pub filename: String,
+    /// Media type.
+    pub media_type: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// SHA-256 (its name in the store).
+    pub sha256: String,
+}
+
+pub(crate) async fn create_case(
     app: &App,
     ctx: &Ctx,
     req: IntakeRequest,
     channel: IntakeChannel,
-    applicant_id_override: Option<i64>,
+    files: &[StoredFile],
 ) -> AppResult<(CaseRow, NoticeRow)> {
     let today = app.today();
     let applicant = ApplicantId::parse_on(&req.applicant.id_number, today)?;
@@ -747,7 +764,7 @@ async fn create_case(
         case_no,
         plan_id: r.row.id,
         name: r.def.name.clone(),
-        applicant_id: applicant_id_override.unwrap_or(ap.id),
+        applicant_id: ap.id,
         applicant_name: name.clone(),
         applicant_kind: applicant.kind().to_string(),
         id_number: applicant.as_str().to_string(),
@@ -845,6 +862,22 @@ async fn create_case(
             )
             .await?;
         }
+    }
+    for f in files {
+        store::insert_file(
+            tx.h(),
+            &FileRow {
+                id: 0,
+                case_id: row.id,
+                material: f.material.clone(),
+                filename: f.filename.clone(),
+                media_type: f.media_type.clone(),
+                size: f.size,
+                sha256: f.sha256.clone(),
+                uploaded_at: now,
+            },
+        )
+        .await?;
     }
     let mut tasks = store::tasks_of(tx.h(), row.id).await?;
     if status == CaseStatus::InReview {
@@ -1843,6 +1876,7 @@ pub async fn view(app: &App, ctx: &Ctx, case_id: i64) -> AppResult<CaseView> {
         materials: materials_of(&row)?,
         events: store::events_of(c.h(), case_id).await?,
         notices: store::notices_of(c.h(), case_id).await?,
+        files: store::files_of(c.h(), case_id).await?,
         status,
         plan,
         tasks: tv,

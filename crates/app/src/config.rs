@@ -276,6 +276,7 @@ impl Config {
             session_hours: self.session_hours,
             lockout_threshold: self.lockout_threshold,
             lockout_minutes: self.lockout_minutes,
+            files_dir: self.data_dir.join("files"),
             ..crate::Settings::default()
         }
     }

@@ -7,6 +7,7 @@
 //! commands call exactly one use case each; neither contains SQL or business rules.
 #![warn(missing_docs)]
 
+pub mod applicants;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
@@ -52,6 +53,8 @@ pub struct Settings {
     pub region_code: String,
     /// Yellow warning when at most this many working days are left.
     pub warn_days: u32,
+    /// Where uploaded files are kept (content-addressed by SHA-256).
+    pub files_dir: std::path::PathBuf,
 }
 
 impl Default for Settings {
@@ -66,6 +69,7 @@ impl Default for Settings {
             notice_prefix: "泉行服".into(),
             region_code: "350500".into(),
             warn_days: 2,
+            files_dir: std::path::PathBuf::from("./data/files"),
         }
     }
 }

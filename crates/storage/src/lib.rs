@@ -67,3 +67,9 @@ pub mod raw {
             .map(|r| r.rows_affected())
     }
 }
+
+/// SHA-256 (hex) of bytes (content addresses of stored files).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
+}

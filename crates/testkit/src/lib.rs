@@ -151,6 +151,8 @@ pub fn test_settings() -> Settings {
     Settings {
         argon2_m_kib: 256,
         argon2_t: 1,
+        files_dir: std::env::temp_dir()
+            .join(format!("onewindow-test-files-{}", std::process::id())),
         ..Settings::default()
     }
 }
@@ -268,7 +270,7 @@ impl Client {
         method: Method,
         path: &str,
         ctype: Option<&str>,
-        body: String,
+        body: impl Into<Body>,
     ) -> Resp {
         let mut b = Request::builder().method(method).uri(path);
         if !self.cookies.is_empty() {
@@ -285,7 +287,7 @@ impl Client {
         for (k, v) in &self.headers {
             b = b.header(k.as_str(), v.as_str());
         }
-        let req = b.body(Body::from(body)).expect("request");
+        let req = b.body(body.into()).expect("request");
         let resp = self.router.clone().oneshot(req).await.expect("infallible");
         for v in resp.headers().get_all(header::SET_COOKIE) {
             let Ok(s) = v.to_str() else { continue };

@@ -41,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/{action}", post(case_action))
         .route("/cases/{id}/notices/{nid}", get(notice_page))
         .route("/cases/{id}/notices/{nid}/docx", get(notice_docx))
+        .route("/cases/{id}/files/{fid}", get(case_file))
         .route("/review", get(queue_page))
         .route("/status", get(status_page))
 }
@@ -474,11 +475,11 @@ async fn case_action(
 
 #[derive(Template)]
 #[template(path = "case_notice.html")]
-struct NoticePage {
-    l: Layout,
-    n: NoticeBody,
-    case_id: i64,
-    notice_id: i64,
+pub(crate) struct NoticePage {
+    pub(crate) l: Layout,
+    pub(crate) n: NoticeBody,
+    pub(crate) back_href: String,
+    pub(crate) docx_href: String,
 }
 
 async fn notice_page(
@@ -500,8 +501,8 @@ async fn notice_page(
     render(&NoticePage {
         l,
         n,
-        case_id: id,
-        notice_id: nid,
+        back_href: format!("/cases/{id}"),
+        docx_href: format!("/cases/{id}/notices/{nid}/docx"),
     })
 }
 
@@ -620,4 +621,35 @@ async fn status_page(
         asked,
     };
     Ok((code, render(&page)?).into_response())
+}
+
+async fn case_file(
+    State(st): State<AppState>,
+    StaffPage(c): StaffPage,
+    Path((id, fid)): Path<(i64, i64)>,
+) -> Result<Response, WebError> {
+    let (f, bytes) = onewindow_app::applicants::case_file(&st.app, &c.ctx(), id, fid).await?;
+    let ascii: String = f
+        .filename
+        .chars()
+        .map(|ch| {
+            if ch.is_ascii_alphanumeric() || ch == '.' {
+                ch
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, f.media_type),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{ascii}\""),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
 }

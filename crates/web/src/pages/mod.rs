@@ -1,6 +1,7 @@
 //! Server-rendered HTML pages, one module per area.
 
 pub mod admin;
+pub mod applicant;
 pub mod cases;
 pub mod catalog_admin;
 pub mod guide;
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .merge(guide::router())
         .merge(catalog_admin::router())
         .merge(cases::router())
+        .merge(applicant::router())
         .merge(login::router())
         .merge(staff::router())
         .merge(admin::router())

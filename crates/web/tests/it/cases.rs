@@ -787,3 +787,163 @@ async fn api_intake_decide_and_track() {
     assert_eq!(nope.status, 400);
     t.tdb.cleanup().await;
 }
+
+fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----onewindowtestboundary";
+    let mut body: Vec<u8> = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    for (k, name, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn online_application_pre_review_correction_and_acceptance() {
+    use axum::http::Method;
+    let t = TestApp::new().await;
+    let mut me = t.client();
+    let page = me.get("/my/login").await;
+    let token = onewindow_testkit::csrf_in(&page.text).unwrap();
+    let reg = me
+        .post_form(
+            "/my/register",
+            &[
+                ("csrf", token.as_str()),
+                ("id_number", PERSON),
+                ("name", "陈晨"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(reg.status, 400, "weak password refused: {}", reg.text);
+    let reg = me
+        .post_form(
+            "/my/register",
+            &[
+                ("csrf", token.as_str()),
+                ("id_number", PERSON),
+                ("name", "陈晨"),
+                ("password", "Apply-Online-2026"),
+            ],
+        )
+        .await;
+    assert_eq!(reg.status, 303, "{}", reg.text);
+    let home = me.get("/my").await;
+    assert!(home.text.contains("陈晨"));
+    let csrf = onewindow_testkit::csrf_in(&home.text).unwrap();
+    let (_, list) = cases::checklist(t.app(), &PlanRef::Item(SETUP.into()))
+        .await
+        .unwrap();
+    assert!(list.len() >= 2);
+    let pdf: &[u8] = b"%PDF-1.4\n% test\n";
+    // A file that is not a PDF/image is refused.
+    let (ct, body) = multipart(
+        &[
+            ("csrf", &csrf),
+            ("plan", &format!("item:{SETUP}")),
+            ("mat0", &list[0].name),
+        ],
+        &[("file0", "virus.exe", b"MZ\x90\x00")],
+    );
+    let bad = me.send(Method::POST, "/my/apply", Some(&ct), body).await;
+    assert_eq!(bad.status, 400, "{}", bad.text);
+    // Everything but the last required material.
+    let mut fields: Vec<(String, String)> = vec![
+        ("csrf".into(), csrf.clone()),
+        ("plan".into(), format!("item:{SETUP}")),
+    ];
+    let mut files: Vec<(String, String)> = Vec::new();
+    let last_required = list.iter().rposition(|m| m.required).unwrap();
+    for (i, m) in list.iter().enumerate() {
+        fields.push((format!("mat{i}"), m.name.clone()));
+        if i != last_required {
+            files.push((format!("file{i}"), format!("m{i}.pdf")));
+        }
+    }
+    let fr: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let fl: Vec<(&str, &str, &[u8])> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str(), pdf))
+        .collect();
+    let (ct, body) = multipart(&fr, &fl);
+    let ok = me.send(Method::POST, "/my/apply", Some(&ct), body).await;
+    assert_eq!(ok.status, 303, "{}", ok.text);
+    let loc = ok.header("location").unwrap().to_string();
+    let id: i64 = loc.trim_start_matches("/my/cases/").parse().unwrap();
+    let mine = me.get(&loc).await;
+    assert!(mine.text.contains("待预审"), "{}", mine.text);
+    // The clerk pre-reviews: one-time notice of the missing material.
+    let clerk = ctx(&t, "clerk").await;
+    let desk = cases::desk(t.app(), &clerk).await.unwrap();
+    assert!(desk.waiting.iter().any(|c| c.id == id));
+    let v = cases::view(t.app(), &clerk, id).await.unwrap();
+    assert_eq!(v.files.len(), list.len() - 1);
+    let (case, notice) = cases::decide_intake(t.app(), &clerk, id, vec![], IntakeOutcome::Correct)
+        .await
+        .unwrap();
+    assert_eq!(case.status, "correction");
+    assert_eq!(cases::notice_content(&notice).unwrap().rows.len(), 1);
+    // The applicant sees the notice and sends the missing file.
+    let mine = me.get(&loc).await;
+    assert!(mine.text.contains("一次性告知书"), "{}", mine.text);
+    let csrf2 = onewindow_testkit::csrf_in(&mine.text).unwrap();
+    let name = list[last_required].name.clone();
+    let (ct, body) = multipart(
+        &[("csrf", &csrf2), ("mat0", &name)],
+        &[("file0", "late.pdf", pdf)],
+    );
+    let r = me
+        .send(Method::POST, &format!("{loc}/resubmit"), Some(&ct), body)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.text.contains("已收到 1 个文件"));
+    // Someone else's case is not found for this applicant.
+    let other = request(
+        &t,
+        PlanRef::Item(SETUP.into()),
+        &company_code(),
+        IntakeOutcome::Accept,
+    )
+    .await;
+    let (other, _) = cases::intake(t.app(), &clerk, other).await.unwrap();
+    assert_eq!(me.get(&format!("/my/cases/{}", other.id)).await.status, 404);
+    // The clerk accepts; staff can download the uploaded file.
+    let ticks = list
+        .iter()
+        .map(|m| MaterialTick {
+            name: m.name.clone(),
+            status: MaterialStatus::Provided,
+            note: None,
+        })
+        .collect();
+    let (case, _) = cases::decide_intake(t.app(), &clerk, id, ticks, IntakeOutcome::Accept)
+        .await
+        .unwrap();
+    assert_eq!(case.status, "in_review");
+    assert_eq!(case.channel, "online");
+    let mut web_clerk = t.login("clerk").await;
+    let v = cases::view(t.app(), &clerk, id).await.unwrap();
+    let f = web_clerk
+        .get(&format!("/cases/{id}/files/{}", v.files[0].id))
+        .await;
+    assert_eq!(f.status, 200);
+    assert!(f.text.starts_with("%PDF"));
+    t.tdb.cleanup().await;
+}
