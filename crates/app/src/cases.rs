@@ -570,6 +570,9 @@ fn opt_text(field: &'static str, v: &Option<String>, max: usize) -> AppResult<Op
     }
 }
 
+/// A notice's table: headers and rows.
+type NoticeTable = (Vec<String>, Vec<Vec<String>>);
+
 /// Issue a numbered notice inside the transaction.
 async fn issue_notice(
     mut h: H<'_>,
@@ -577,7 +580,7 @@ async fn issue_notice(
     case: &CaseRow,
     kind: NoticeKind,
     paragraphs: Vec<String>,
-    table: Option<(Vec<String>, Vec<Vec<String>>)>,
+    table: Option<NoticeTable>,
     closing: Vec<String>,
 ) -> AppResult<NoticeRow> {
     let today = app.today();
@@ -970,7 +973,7 @@ fn notice_text(
     kind: NoticeKind,
     a: &IntakeAssessment,
     outcome: &IntakeOutcome,
-) -> (Vec<String>, Option<(Vec<String>, Vec<Vec<String>>)>) {
+) -> (Vec<String>, Option<NoticeTable>) {
     let received = date_zh(app.today());
     let table = |items: &[MaterialCheck]| {
         (

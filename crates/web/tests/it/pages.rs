@@ -200,3 +200,17 @@ async fn pages_stay_chinese_for_english_browsers_until_the_visitor_switches() {
     let r = c.get("/?lang=en").await;
     assert!(r.text.contains("<html lang=\"en\">"));
 }
+
+#[tokio::test]
+async fn status_and_applicant_login_snapshots() {
+    let t = TestApp::new().await;
+    let r = t.client().get("/status").await;
+    assert_eq!(r.status, StatusCode::OK);
+    insta::assert_snapshot!("status_zh", redact(&r.text));
+    let r = t.client().get("/status?lang=en").await;
+    insta::assert_snapshot!("status_en", redact(&r.text));
+    let r = t.client().get("/my/login").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.header("set-cookie").unwrap().contains("ow_acsrf="));
+    insta::assert_snapshot!("my_login_zh", redact(&r.text));
+}
