@@ -65,7 +65,9 @@ pub async fn set_year(app: &App, ctx: &Ctx, data: YearData) -> AppResult<()> {
         .clone()
         .with_year(data.clone())
         .map_err(AppError::Domain)?;
-    let recomputed = crate::cases::recompute_all(tx.h(), &cal).await?;
+    let through = chrono::Datelike::year(&app.today()) + 3;
+    let recomputed =
+        crate::cases::recompute_all(tx.h(), &cal.with_provisional_years(through)).await?;
     audit::append(
         tx.h(),
         &ctx.event(

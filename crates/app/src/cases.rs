@@ -356,6 +356,14 @@ impl App {
         fixed.unwrap_or_else(|| (Utc::now() + Duration::hours(8)).date_naive())
     }
 
+    /// The calendar for case clocks: the calendar in force, with years after the last published
+    /// notice assumed to have weekends only (marked provisional, shown as a warning, recomputed
+    /// when the notice is loaded).
+    pub fn case_calendar(&self) -> std::sync::Arc<onewindow_domain::calendar::WorkCalendar> {
+        let through = chrono::Datelike::year(&self.today()) + 3;
+        std::sync::Arc::new(self.calendar().with_provisional_years(through))
+    }
+
     /// Fix "today" for the case clocks (scenario tests and demonstrations of past dates);
     /// `None` returns to the real date.
     pub fn set_today(&self, day: Option<NaiveDate>) {
@@ -952,7 +960,7 @@ fn start_clocks(
     row.accepted_on = Some(today);
     row.status = CaseStatus::InReview.as_str().to_string();
     open_stage(row, tasks, 0, today);
-    let cal = app.calendar();
+    let cal = app.case_calendar();
     recompute(&cal, row, tasks)
 }
 
@@ -1341,7 +1349,7 @@ pub async fn decide_task(
             completed = Some(Outcome::Approve);
         } else {
             open_stage(&mut row, &mut tasks, stage + 1, today);
-            let cal = app.calendar();
+            let cal = app.case_calendar();
             recompute(&cal, &mut row, &mut tasks)?;
             for t in tasks.iter().filter(|t| t.stage == stage + 1) {
                 store::save_task(tx.h(), t).await?;
@@ -1486,7 +1494,7 @@ pub async fn pause(app: &App, ctx: &Ctx, case_id: i64, p: PauseRequest) -> AppRe
     clock.pause(p.kind, today)?;
     row.clock_events = serde_json::to_string(&clock.events).map_err(unexpected)?;
     row.status = to.as_str().to_string();
-    let cal = app.calendar();
+    let cal = app.case_calendar();
     recompute(&cal, &mut row, &mut tasks)?;
     for t in tasks
         .iter()
@@ -1572,7 +1580,7 @@ pub async fn resume(app: &App, ctx: &Ctx, case_id: i64, note: &str) -> AppResult
     let kind = clock.resume(today)?;
     row.clock_events = serde_json::to_string(&clock.events).map_err(unexpected)?;
     row.status = to.as_str().to_string();
-    let cal = app.calendar();
+    let cal = app.case_calendar();
     recompute(&cal, &mut row, &mut tasks)?;
     for t in tasks
         .iter()
@@ -1639,7 +1647,7 @@ pub async fn extend(app: &App, ctx: &Ctx, case_id: i64, reason: &str) -> AppResu
     let days = plan.extension_days();
     events.push(ClockEvent::Extend { days, on: today });
     row.clock_events = serde_json::to_string(&events).map_err(unexpected)?;
-    let cal = app.calendar();
+    let cal = app.case_calendar();
     recompute(&cal, &mut row, &mut tasks)?;
     row.version = store::save_case(tx.h(), &row).await?;
     let notice = issue_notice(
@@ -1836,7 +1844,7 @@ pub async fn view(app: &App, ctx: &Ctx, case_id: i64) -> AppResult<CaseView> {
     may_view(ctx, &depts, &tasks)?;
     let plan: PlanDef = serde_json::from_str(&store::get_plan(c.h(), row.plan_id).await?.def)
         .map_err(unexpected)?;
-    let cal = app.calendar();
+    let cal = app.case_calendar();
     let today = app.today();
     let mut tv = Vec::new();
     for t in tasks {
@@ -1939,7 +1947,7 @@ pub async fn queue(app: &App, ctx: &Ctx, limit: i64) -> AppResult<(Vec<QueueItem
     };
     let rows = store::queue(c.h(), &depts, limit).await?;
     let total = store::queue_len(c.h(), &depts).await?;
-    let cal = app.calendar();
+    let cal = app.case_calendar();
     let today = app.today();
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
@@ -2008,7 +2016,7 @@ pub async fn desk(app: &App, ctx: &Ctx) -> AppResult<Desk> {
         },
     )
     .await?;
-    let cal = app.calendar();
+    let cal = app.case_calendar();
     let today = app.today();
     let mut reminders = Vec::new();
     for r in owed {

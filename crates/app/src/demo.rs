@@ -427,5 +427,137 @@ pub async fn seed(app: &App) -> AppResult<DemoSummary> {
             sum.created += 1;
         }
     }
+    sum.created += seed_cases(app).await?;
     Ok(sum)
+}
+
+/// A few cases so that the desk, the queues and the status page have something to show: a
+/// 企业开办 bundle completed, one waiting for its reviewers, a construction project in its first
+/// stage, and an application waiting for corrections. Only when no case exists yet.
+async fn seed_cases(app: &App) -> AppResult<usize> {
+    use crate::cases::{
+        ApplicantInput, IntakeOutcome, IntakeRequest, MaterialTick, PlanRef, TaskDecision,
+    };
+    use onewindow_domain::case::state::{Delivery, MaterialStatus, Outcome};
+    let any = {
+        let mut c = app.db.conn().await?;
+        onewindow_storage::cases::count_by_status(c.h()).await?
+    };
+    if !any.is_empty() {
+        return Ok(0);
+    }
+    let clerk = crate::auth::staff_ctx(app, "clerk").await?;
+    let company = |body: &str| -> AppResult<String> {
+        Ok(CreditCode::synthesize("91350503", body)?
+            .as_str()
+            .to_string())
+    };
+    let applicants = [
+        (
+            PlanRef::Bundle("qykb".into()),
+            company("MA2XKD8L")?,
+            "泉州市晨光贸易有限公司",
+            IntakeOutcome::Accept,
+        ),
+        (
+            PlanRef::Bundle("qykb".into()),
+            company("MA31QW7E")?,
+            "泉州市海丝文创有限公司",
+            IntakeOutcome::Accept,
+        ),
+        (
+            PlanRef::Bundle("gcjs".into()),
+            company("MA8N2P4K")?,
+            "泉州市东海置业有限公司",
+            IntakeOutcome::Accept,
+        ),
+        (
+            PlanRef::Item("1135050000301005241000109001000".into()),
+            "350503198506150026".to_string(),
+            "林晓",
+            IntakeOutcome::Correct,
+        ),
+    ];
+    let mut made = 0;
+    let mut first = None;
+    for (plan, id, name, outcome) in applicants {
+        let (_, list) = crate::cases::checklist(app, &plan).await?;
+        let correct = matches!(outcome, IntakeOutcome::Correct);
+        let materials = list
+            .iter()
+            .enumerate()
+            .map(|(i, m)| MaterialTick {
+                name: m.name.clone(),
+                status: if correct && i == 0 {
+                    MaterialStatus::Missing
+                } else {
+                    MaterialStatus::Provided
+                },
+                note: None,
+            })
+            .collect();
+        let (case, _) = crate::cases::intake(
+            app,
+            &clerk,
+            IntakeRequest {
+                plan,
+                applicant: ApplicantInput {
+                    id_number: id,
+                    name: name.into(),
+                    phone: Some("13805951234".into()),
+                    email: None,
+                },
+                situation: None,
+                contact_name: None,
+                agent_name: None,
+                agent_id_number: None,
+                legal_rep: None,
+                address: None,
+                window_id: None,
+                materials,
+                delivery: Delivery::Window,
+                delivery_address: None,
+                summary: String::new(),
+                outcome,
+            },
+        )
+        .await?;
+        first.get_or_insert(case.id);
+        made += 1;
+    }
+    // The first 企业开办 case: all four departments approve, the lead last.
+    if let Some(id) = first {
+        let city = onewindow_domain::region::RegionCode::parse(CITY)?;
+        for user in ["reviewer.ga", "reviewer.sw", "reviewer.rh", "reviewer.scjg"] {
+            let ctx = crate::auth::staff_ctx(app, user).await?;
+            let v = crate::cases::view(app, &clerk, id).await?;
+            let Some(t) = v.tasks.iter().find(|t| {
+                t.task.status == "open"
+                    && ctx
+                        .require(
+                            onewindow_domain::org::Permission::ReviewCases,
+                            &onewindow_domain::org::Target::department(
+                                onewindow_domain::ids::DepartmentId(t.task.department_id),
+                                city.clone(),
+                            ),
+                        )
+                        .is_ok()
+            }) else {
+                continue;
+            };
+            crate::cases::decide_task(
+                app,
+                &ctx,
+                t.task.id,
+                TaskDecision {
+                    outcome: Outcome::Approve,
+                    opinion: "符合条件，同意".into(),
+                    checked: t.standards.clone(),
+                    expected_version: Some(t.task.version),
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(made)
 }

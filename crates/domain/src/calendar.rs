@@ -212,6 +212,8 @@ struct DayEntry {
 pub struct WorkCalendar {
     years: BTreeMap<i32, YearData>,
     days: BTreeMap<NaiveDate, DayEntry>,
+    /// Years assumed to have no public holidays because their notice is not published yet.
+    provisional: BTreeSet<i32>,
 }
 
 impl WorkCalendar {
@@ -277,7 +279,42 @@ impl WorkCalendar {
                 }
             }
         }
-        Ok(Self { years, days })
+        Ok(Self {
+            years,
+            days,
+            provisional: BTreeSet::new(),
+        })
+    }
+
+    /// A calendar for time limits that run past the last year with official data: each later
+    /// year up to `through` is assumed to have weekends only, and is marked provisional.
+    ///
+    /// domain-rules §6.5 allows this fallback "with a visible warning": callers show
+    /// [`WorkCalendar::is_provisional`] years next to every date computed with them, and recompute
+    /// when the year's notice is loaded (the State Council publishes it each November, so a
+    /// 45-working-day limit started in late November would otherwise be impossible to compute).
+    pub fn with_provisional_years(&self, through: i32) -> WorkCalendar {
+        let mut c = self.clone();
+        let last = self.years.keys().next_back().copied().unwrap_or(through);
+        for y in (last + 1)..=through {
+            c.years.insert(
+                y,
+                YearData {
+                    year: y,
+                    source: None,
+                    papers: Vec::new(),
+                    days: Vec::new(),
+                },
+            );
+            c.provisional.insert(y);
+        }
+        c
+    }
+
+    /// Whether a year's data is a weekends-only assumption (see
+    /// [`WorkCalendar::with_provisional_years`]).
+    pub fn is_provisional(&self, year: i32) -> bool {
+        self.provisional.contains(&year)
     }
 
     /// Years with official data, ascending.

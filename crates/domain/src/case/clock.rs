@@ -147,6 +147,9 @@ pub struct DueExplanation {
     pub not_counted: Vec<NotCounted>,
     /// Weekend days that were counted because they are make-up working days (调休上班).
     pub makeup_days: Vec<(NaiveDate, String)>,
+    /// Years the count ran through whose holiday notice is not published yet (counted as
+    /// weekends only, provisionally).
+    pub provisional_years: Vec<i32>,
 }
 
 /// A pause as it affected the count.
@@ -331,10 +334,15 @@ impl Clock {
         let mut left = total;
         let mut used = 0u32;
         let mut due = Some(counted_from);
+        let mut provisional_years: Vec<i32> = Vec::new();
         while left > 0 {
             date = date
                 .succ_opt()
                 .ok_or(DomainError::CalendarYearMissing { year: 9999 })?;
+            let y = chrono::Datelike::year(&date);
+            if cal.is_provisional(y) && !provisional_years.contains(&y) {
+                provisional_years.push(y);
+            }
             let paused = pauses
                 .iter()
                 .position(|(_, from, to)| date > *from && to.is_none_or(|t| date <= t));
@@ -381,6 +389,7 @@ impl Clock {
             due,
             not_counted,
             makeup_days,
+            provisional_years,
         })
     }
 
@@ -529,6 +538,19 @@ mod tests {
             urgency(&c, None, d("2026-03-17"), 2).unwrap(),
             Urgency::Paused
         );
+    }
+
+    #[test]
+    fn provisional_years_count_weekends_only_and_say_so() {
+        let c = cal();
+        let clock = Clock::new(d("2026-12-28"), 10);
+        assert!(clock.due(&c).is_err(), "no 2027 data: refuse");
+        let p = c.with_provisional_years(2028);
+        let e = clock.explain(&p).unwrap();
+        // 12-29, 12-30, 12-31, then 2027 weekdays: 01-01 (Fri) … 01-11 (Mon).
+        assert_eq!(e.due, Some(d("2027-01-11")));
+        assert_eq!(e.provisional_years, vec![2027]);
+        assert!(!p.is_provisional(2026));
     }
 
     #[test]

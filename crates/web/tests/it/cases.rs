@@ -947,3 +947,26 @@ async fn online_application_pre_review_correction_and_acceptance() {
     assert!(f.text.starts_with("%PDF"));
     t.tdb.cleanup().await;
 }
+
+#[tokio::test]
+async fn deadlines_into_an_unpublished_year_are_provisional_and_say_so() {
+    let t = TestApp::new().await;
+    let clerk = ctx(&t, "clerk").await;
+    t.app().set_today(Some(d("2026-12-21")));
+    let req = request(
+        &t,
+        PlanRef::Bundle("gcjs".into()),
+        &company_code(),
+        IntakeOutcome::Accept,
+    )
+    .await;
+    let (case, _) = cases::intake(t.app(), &clerk, req).await.unwrap();
+    // 45 working days from Mon 2026-12-21 without 2027 holidays: weekdays only → 2027-02-22.
+    assert_eq!(case.statutory_due, Some(d("2027-02-22")));
+    let v = cases::view(t.app(), &clerk, case.id).await.unwrap();
+    assert_eq!(v.statutory.unwrap().provisional_years, vec![2027]);
+    let mut web = t.login("clerk").await;
+    let page = web.get(&format!("/cases/{}", case.id)).await;
+    assert!(page.text.contains("id=\"provisional\""), "the page warns");
+    t.tdb.cleanup().await;
+}
