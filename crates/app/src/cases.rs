@@ -904,12 +904,12 @@ pub(crate) async fn create_case(
             issue_notice(tx.h(), app, &row, kind, paras, table, contact_closing(app)).await?
         }
         None => {
-            // Online submission: an acknowledgement (收件回执) without a number series of its own.
+            // Online submission: a receipt (网上申报回执); acceptance comes with the pre-review.
             issue_notice(
                 tx.h(),
                 app,
                 &row,
-                NoticeKind::Acceptance,
+                NoticeKind::Receipt,
                 vec![format!(
                     "您于{}在网上申报的“{}”已收到，正在预审，预审结果将另行告知。",
                     date_zh(today),

@@ -36,6 +36,8 @@ labelled_enum!(
         Special = ("special", "特别程序告知书"),
         /// 补正材料通知 during review (the clock is stopped until received).
         ReviewCorrection = ("review_correction", "审查阶段补正通知书"),
+        /// 网上申报回执: an online application was received and waits for pre-review.
+        Receipt = ("receipt", "网上申报回执"),
     }
 );
 
@@ -52,6 +54,7 @@ impl NoticeKind {
             NoticeKind::Extension => "延",
             NoticeKind::Special => "特",
             NoticeKind::ReviewCorrection => "审补",
+            NoticeKind::Receipt => "收",
         }
     }
 }
