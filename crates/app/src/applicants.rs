@@ -421,20 +421,7 @@ pub async fn resubmit(
                 format!("files: “{}” is not a material of this item", f.material),
             )));
         }
-        store::insert_file(
-            tx.h(),
-            &FileRow {
-                id: 0,
-                case_id,
-                material: f.material.clone(),
-                filename: f.filename.clone(),
-                media_type: f.media_type.clone(),
-                size: f.size,
-                sha256: f.sha256.clone(),
-                uploaded_at: onewindow_storage::now(),
-            },
-        )
-        .await?;
+        f.insert(tx.h(), case_id).await?;
     }
     store::insert_event(
         tx.h(),

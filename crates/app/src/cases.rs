@@ -644,6 +644,26 @@ pub struct StoredFile {
     pub sha256: String,
 }
 
+impl StoredFile {
+    /// Record the file as belonging to a case (inside the caller's transaction).
+    pub(crate) async fn insert(&self, h: H<'_>, case_id: i64) -> AppResult<i64> {
+        Ok(store::insert_file(
+            h,
+            &FileRow {
+                id: 0,
+                case_id,
+                material: self.material.clone(),
+                filename: self.filename.clone(),
+                media_type: self.media_type.clone(),
+                size: self.size,
+                sha256: self.sha256.clone(),
+                uploaded_at: onewindow_storage::now(),
+            },
+        )
+        .await?)
+    }
+}
+
 pub(crate) async fn create_case(
     app: &App,
     ctx: &Ctx,
@@ -875,20 +895,7 @@ pub(crate) async fn create_case(
         }
     }
     for f in files {
-        store::insert_file(
-            tx.h(),
-            &FileRow {
-                id: 0,
-                case_id: row.id,
-                material: f.material.clone(),
-                filename: f.filename.clone(),
-                media_type: f.media_type.clone(),
-                size: f.size,
-                sha256: f.sha256.clone(),
-                uploaded_at: now,
-            },
-        )
-        .await?;
+        f.insert(tx.h(), row.id).await?;
     }
     let mut tasks = store::tasks_of(tx.h(), row.id).await?;
     if status == CaseStatus::InReview {

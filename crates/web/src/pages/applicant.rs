@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use onewindow_app::applicants::{self, OnlineApplication, Registration, Upload};
-use onewindow_app::cases::{self, ApplicantRow, CaseRow, FileRow, NoticeRow, PlanRef};
+use onewindow_app::cases::{self, ApplicantRow, CaseRow, FileRow, NoticeRow};
 use onewindow_app::catalog::{ListFilter, VersionSummary};
 use onewindow_app::{AppError, catalog};
 use onewindow_domain::DomainError;
@@ -20,7 +20,7 @@ use crate::AppState;
 use crate::caller::{Caller, constant_time_eq};
 use crate::error::{Form, Path, Query, WebError};
 use crate::middleware::cookie;
-use crate::pages::cases::NoticePage;
+use crate::pages::cases::{NoticePage, plan_of};
 use crate::pages::layout::Layout;
 use crate::pages::{form_error, render};
 
@@ -89,14 +89,7 @@ struct LoginPage {
 }
 
 fn anon_token(headers: &HeaderMap) -> (String, bool) {
-    match cookie(headers, APPLICANT_CSRF_COOKIE).filter(|v| v.len() == 48) {
-        Some(v) => (v.to_string(), false),
-        None => {
-            let mut b = [0u8; 24];
-            let _ = getrandom::fill(&mut b);
-            (hex::encode(b), true)
-        }
-    }
+    crate::pages::login::anon_token_in(headers, APPLICANT_CSRF_COOKIE)
 }
 
 fn login_view(
@@ -152,6 +145,16 @@ fn session_cookie(st: &AppState, token: &str, max_age: i64) -> Option<HeaderValu
     .ok()
 }
 
+/// Redirect to the applicant's home with the new session cookie.
+fn logged_in(st: &AppState, out: &applicants::ApplicantLogin) -> Response {
+    let max_age = (out.expires_at - chrono::Utc::now()).num_seconds().max(0);
+    let mut resp = Redirect::to("/my").into_response();
+    if let Some(v) = session_cookie(st, &out.token, max_age) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
 async fn login_submit(
     State(st): State<AppState>,
     c: Caller,
@@ -163,14 +166,7 @@ async fn login_submit(
         return login_view(&st, &c, &headers, Some(e), StatusCode::FORBIDDEN);
     }
     match applicants::login(&st.app, &f.id_number, &f.password).await {
-        Ok(out) => {
-            let max_age = (out.expires_at - chrono::Utc::now()).num_seconds().max(0);
-            let mut resp = Redirect::to("/my").into_response();
-            if let Some(v) = session_cookie(&st, &out.token, max_age) {
-                resp.headers_mut().append(header::SET_COOKIE, v);
-            }
-            Ok(resp)
-        }
+        Ok(out) => Ok(logged_in(&st, &out)),
         Err(e) => {
             let e = WebError::from(e);
             let status = e.status;
@@ -215,12 +211,7 @@ async fn register_submit(
     match r {
         Ok(_) => {
             let out = applicants::login(&st.app, &f.id_number, &f.password).await?;
-            let max_age = (out.expires_at - chrono::Utc::now()).num_seconds().max(0);
-            let mut resp = Redirect::to("/my").into_response();
-            if let Some(v) = session_cookie(&st, &out.token, max_age) {
-                resp.headers_mut().append(header::SET_COOKIE, v);
-            }
-            Ok(resp)
+            Ok(logged_in(&st, &out))
         }
         Err(e) => {
             let e = WebError::from(e);
@@ -307,19 +298,6 @@ struct ApplyPage {
 struct ApplyQuery {
     plan: Option<String>,
     item: Option<i64>,
-}
-
-fn plan_of(key: &str) -> Result<PlanRef, WebError> {
-    match key.split_once(':') {
-        Some(("bundle", code)) => Ok(PlanRef::Bundle(code.to_string())),
-        Some(("item", code)) => Ok(PlanRef::Item(code.to_string())),
-        _ => Err(AppError::Domain(DomainError::field(
-            "plan",
-            "请选择事项或“一件事”",
-            "plan: choose an item or a bundle",
-        ))
-        .into()),
-    }
 }
 
 async fn apply_view(

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use onewindow_app::cases::{
@@ -117,7 +117,7 @@ struct NewQuery {
     id: Option<String>,
 }
 
-fn plan_of(key: &str) -> Result<PlanRef, WebError> {
+pub(crate) fn plan_of(key: &str) -> Result<PlanRef, WebError> {
     match key.split_once(':') {
         Some(("bundle", code)) => Ok(PlanRef::Bundle(code.to_string())),
         Some(("item", code)) => Ok(PlanRef::Item(code.to_string())),
@@ -538,22 +538,11 @@ async fn notice_docx(
     };
     let bytes = onewindow_documents::notice_docx(&doc)
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("notice docx: {e}")))?;
-    let filename = format!("notice-{nid}.docx");
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-                    .to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
+    Ok(crate::pages::attachment(
+        crate::pages::DOCX,
+        &format!("notice-{nid}.docx"),
         bytes,
-    )
-        .into_response())
+    ))
 }
 
 // ------------------------------------------------------------------------------------------
@@ -629,27 +618,5 @@ async fn case_file(
     Path((id, fid)): Path<(i64, i64)>,
 ) -> Result<Response, WebError> {
     let (f, bytes) = onewindow_app::applicants::case_file(&st.app, &c.ctx(), id, fid).await?;
-    let ascii: String = f
-        .filename
-        .chars()
-        .map(|ch| {
-            if ch.is_ascii_alphanumeric() || ch == '.' {
-                ch
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    Ok((
-        [
-            (header::CONTENT_TYPE, f.media_type),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{ascii}\""),
-            ),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::pages::attachment(&f.media_type, &f.filename, bytes))
 }

@@ -4,8 +4,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use onewindow_app::catalog::{self, VersionRow, VersionSummary};
 use onewindow_app::search::search_catalog;
@@ -368,21 +367,11 @@ async fn docx(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Respons
     let bytes = onewindow_documents::guide_docx(&g, &meta)
         .map_err(|e| onewindow_app::AppError::Unexpected(anyhow::anyhow!("docx: {e}")))?;
     let filename = format!("guide-{id}-v{}.docx", v.summary.version);
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-                    .to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
+    Ok(crate::pages::attachment(
+        crate::pages::DOCX,
+        &filename,
         bytes,
-    )
-        .into_response())
+    ))
 }
 
 #[derive(Template)]

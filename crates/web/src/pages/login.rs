@@ -41,8 +41,10 @@ struct NextQuery {
     next: Option<String>,
 }
 
-fn anon_token(headers: &HeaderMap) -> (String, bool) {
-    match cookie(headers, ANON_CSRF_COOKIE).filter(|v| v.len() == 48) {
+/// The double-submit CSRF token of a form used before there is a session: the one in the
+/// `name` cookie, or a fresh one (`true`: set the cookie).
+pub(crate) fn anon_token_in(headers: &HeaderMap, name: &str) -> (String, bool) {
+    match cookie(headers, name).filter(|v| v.len() == 48) {
         Some(v) => (v.to_string(), false),
         None => {
             let mut b = [0u8; 24];
@@ -50,6 +52,10 @@ fn anon_token(headers: &HeaderMap) -> (String, bool) {
             (hex::encode(b), true)
         }
     }
+}
+
+fn anon_token(headers: &HeaderMap) -> (String, bool) {
+    anon_token_in(headers, ANON_CSRF_COOKIE)
 }
 
 fn anon_cookie(token: &str, secure: bool) -> Option<HeaderValue> {

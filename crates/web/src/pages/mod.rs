@@ -45,3 +45,34 @@ pub fn form_error(e: WebError, tr: crate::i18n::Tr) -> Result<String, WebError> 
         Err(e)
     }
 }
+
+/// The media type of DOCX files.
+pub const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+/// A file download: its media type, an ASCII file name (other characters become `_`), and
+/// `nosniff`.
+pub fn attachment(media_type: &str, filename: &str, bytes: Vec<u8>) -> Response {
+    use axum::http::header;
+    let ascii: String = filename
+        .chars()
+        .map(|ch| {
+            if ch.is_ascii_alphanumeric() || ch == '.' || ch == '-' {
+                ch
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, media_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{ascii}\""),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
