@@ -724,27 +724,60 @@ pub struct QueueRow {
 }
 
 /// Open tasks of the given departments, soonest due first (paused cases last).
-pub async fn queue(h: H<'_>, departments: &[i64], limit: i64) -> Result<Vec<QueueRow>, StoreError> {
-    if departments.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids: Vec<String> = departments.iter().map(|d| d.to_string()).collect();
-    // One index range per department (department_id, status, due_date, id), merged.
-    let sql = format!(
-        "select t.id as task_id, t.name as task_name, t.stage_name, t.role, t.due_date, t.opened_on, \
-         c.id as case_id, c.case_no, c.name as case_name, c.applicant_name, c.status as case_status, \
-         c.promised_due \
-         from case_tasks t join cases c on c.id = t.case_id \
-         where t.department_id in ({}) and t.status = 'open' \
-         order by t.due_date is null, t.due_date, t.id limit $1",
-        ids.join(", ")
+///
+/// Each department is read as one range of the index `(department_id, status, due_date, id)`
+/// — already in queue order, so the database reads at most `limit` entries and never sorts — and
+/// the per-department lists are merged here. Tasks without a due date (their case is paused)
+/// follow, oldest first.
+pub async fn queue(
+    mut h: H<'_>,
+    departments: &[i64],
+    limit: i64,
+) -> Result<Vec<QueueRow>, StoreError> {
+    let limit = limit.clamp(1, 500);
+    const SELECT: &str = "select t.id as task_id, t.name as task_name, t.stage_name, t.role, \
+         t.due_date, t.opened_on, c.id as case_id, c.case_no, c.name as case_name, \
+         c.applicant_name, c.status as case_status, c.promised_due \
+         from case_tasks t join cases c on c.id = t.case_id";
+    let dated = format!(
+        "{SELECT} where t.department_id = $1 and t.status = 'open' and t.due_date is not null \
+         order by t.due_date, t.id limit $2"
     );
-    Ok(on!(h, |c| sqlx::query_as::<_, QueueRow>(
-        sqlx::AssertSqlSafe(sql.clone())
-    )
-    .bind(limit.clamp(1, 500))
-    .fetch_all(&mut *c)
-    .await)?)
+    let paused = format!(
+        "{SELECT} where t.department_id = $1 and t.status = 'open' and t.due_date is null \
+         order by t.id limit $2"
+    );
+    let mut rows: Vec<QueueRow> = Vec::new();
+    for d in departments {
+        let part = on!(&mut h, |c| sqlx::query_as::<_, QueueRow>(
+            sqlx::AssertSqlSafe(dated.clone())
+        )
+        .bind(*d)
+        .bind(limit)
+        .fetch_all(&mut **c)
+        .await)?;
+        rows.extend(part);
+    }
+    rows.sort_by(|a, b| (a.due_date, a.task_id).cmp(&(b.due_date, b.task_id)));
+    rows.truncate(usize::try_from(limit).unwrap_or(500));
+    let left = limit - i64::try_from(rows.len()).unwrap_or(limit);
+    if left > 0 {
+        let mut tail: Vec<QueueRow> = Vec::new();
+        for d in departments {
+            let part = on!(&mut h, |c| sqlx::query_as::<_, QueueRow>(
+                sqlx::AssertSqlSafe(paused.clone())
+            )
+            .bind(*d)
+            .bind(left)
+            .fetch_all(&mut **c)
+            .await)?;
+            tail.extend(part);
+        }
+        tail.sort_by_key(|r| r.task_id);
+        tail.truncate(usize::try_from(left).unwrap_or(0));
+        rows.extend(tail);
+    }
+    Ok(rows)
 }
 
 /// Number of open tasks of the given departments.

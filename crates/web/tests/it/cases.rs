@@ -970,3 +970,72 @@ async fn deadlines_into_an_unpublished_year_are_provisional_and_say_so() {
     assert!(page.text.contains("id=\"provisional\""), "the page warns");
     t.tdb.cleanup().await;
 }
+
+#[tokio::test]
+async fn queue_is_soonest_due_first_with_paused_cases_last() {
+    let t = TestApp::new().await;
+    let clerk = ctx(&t, "clerk").await;
+    t.app().set_today(Some(d("2026-03-02")));
+    let drug = "1135050000301005241000109002000"; // 药品零售企业许可: promised 10
+    let (late, _) = cases::intake(
+        t.app(),
+        &clerk,
+        request(
+            &t,
+            PlanRef::Item(drug.into()),
+            &company_code(),
+            IntakeOutcome::Accept,
+        )
+        .await,
+    )
+    .await
+    .unwrap();
+    let (soon, _) = cases::intake(
+        t.app(),
+        &clerk,
+        request(
+            &t,
+            PlanRef::Item(SETUP.into()),
+            PERSON,
+            IntakeOutcome::Accept,
+        )
+        .await,
+    )
+    .await
+    .unwrap();
+    let (paused, _) = cases::intake(
+        t.app(),
+        &clerk,
+        request(
+            &t,
+            PlanRef::Item(SETUP.into()),
+            &company_code(),
+            IntakeOutcome::Accept,
+        )
+        .await,
+    )
+    .await
+    .unwrap();
+    cases::pause(
+        t.app(),
+        &ctx(&t, "reviewer.scjg").await,
+        paused.id,
+        PauseRequest {
+            kind: PauseKind::Inspection,
+            reason: "现场检验".into(),
+            materials: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    let (q, total) = cases::queue(t.app(), &ctx(&t, "reviewer.scjg").await, 50)
+        .await
+        .unwrap();
+    let ids: Vec<i64> = q.iter().map(|x| x.row.case_id).collect();
+    let pos = |id: i64| ids.iter().position(|x| *x == id).unwrap();
+    assert!(pos(soon.id) < pos(late.id), "{ids:?}");
+    assert_eq!(*ids.last().unwrap(), paused.id, "paused last: {ids:?}");
+    assert_eq!(q.last().unwrap().urgency.as_str(), "paused");
+    assert_eq!(total, i64::try_from(q.len()).unwrap());
+    t.tdb.cleanup().await;
+}
