@@ -758,7 +758,7 @@ pub async fn queue(
         .await)?;
         rows.extend(part);
     }
-    rows.sort_by(|a, b| (a.due_date, a.task_id).cmp(&(b.due_date, b.task_id)));
+    rows.sort_by_key(|r| (r.due_date, r.task_id));
     rows.truncate(usize::try_from(limit).unwrap_or(500));
     let left = limit - i64::try_from(rows.len()).unwrap_or(limit);
     if left > 0 {
