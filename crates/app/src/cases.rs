@@ -361,7 +361,24 @@ impl App {
     /// when the notice is loaded).
     pub fn case_calendar(&self) -> std::sync::Arc<onewindow_domain::calendar::WorkCalendar> {
         let through = chrono::Datelike::year(&self.today()) + 3;
-        std::sync::Arc::new(self.calendar().with_provisional_years(through))
+        let base = self.calendar();
+        let cached = match self.case_calendar.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        };
+        if let Some((b, t, cal)) = cached
+            && std::sync::Arc::ptr_eq(&b, &base)
+            && t == through
+        {
+            return cal;
+        }
+        let cal = std::sync::Arc::new(base.with_provisional_years(through));
+        let entry = Some((base, through, cal.clone()));
+        match self.case_calendar.write() {
+            Ok(mut g) => *g = entry,
+            Err(p) => *p.into_inner() = entry,
+        }
+        cal
     }
 
     /// Fix "today" for the case clocks (scenario tests and demonstrations of past dates);

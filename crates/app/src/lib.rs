@@ -88,6 +88,10 @@ pub struct App {
     pub(crate) catalog_cursor: AtomicI64,
     /// A fixed "today" for the case clocks (tests, demonstrations), see [`App::set_today`].
     today_override: RwLock<Option<chrono::NaiveDate>>,
+    /// The case-clock calendar (with provisional years) and what it was built from: the calendar
+    /// in force (held, so that its identity cannot be reused) and the last provisional year.
+    /// Rebuilt only when either changes.
+    case_calendar: RwLock<Option<(Arc<WorkCalendar>, i32, Arc<WorkCalendar>)>>,
 }
 
 impl App {
@@ -122,6 +126,7 @@ impl App {
             search: index,
             catalog_cursor: AtomicI64::new(0),
             today_override: RwLock::new(None),
+            case_calendar: RwLock::new(None),
         };
         Ok(app)
     }
