@@ -74,6 +74,9 @@ impl Default for Settings {
     }
 }
 
+/// The derived case-clock calendar: (calendar in force, last provisional year, derived calendar).
+type CaseCalendar = (Arc<WorkCalendar>, i32, Arc<WorkCalendar>);
+
 /// The application: storage plus shared state. Cheap to share behind an `Arc`.
 pub struct App {
     /// The database.
@@ -91,7 +94,7 @@ pub struct App {
     /// The case-clock calendar (with provisional years) and what it was built from: the calendar
     /// in force (held, so that its identity cannot be reused) and the last provisional year.
     /// Rebuilt only when either changes.
-    case_calendar: RwLock<Option<(Arc<WorkCalendar>, i32, Arc<WorkCalendar>)>>,
+    case_calendar: RwLock<Option<CaseCalendar>>,
 }
 
 impl App {
