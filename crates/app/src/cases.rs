@@ -346,6 +346,27 @@ fn recompute(
     Ok(())
 }
 
+/// Recompute the case's and its open tasks' due dates, and save both (inside the caller's
+/// transaction). Every change of the clock events goes through here, so that a task's due date
+/// never lags its case's.
+async fn recompute_and_save(
+    mut h: H<'_>,
+    app: &App,
+    row: &mut CaseRow,
+    tasks: &mut [TaskRow],
+) -> AppResult<()> {
+    let cal = app.case_calendar();
+    recompute(&cal, row, tasks)?;
+    for t in tasks
+        .iter()
+        .filter(|t| t.status == TaskStatus::Open.as_str())
+    {
+        store::save_task(h.re(), t).await?;
+    }
+    row.version = store::save_case(h, row).await?;
+    Ok(())
+}
+
 impl App {
     /// Today in China Standard Time (or the date fixed with [`App::set_today`]).
     pub fn today(&self) -> NaiveDate {
@@ -638,6 +659,65 @@ fn contact_closing(app: &App) -> Vec<String> {
     )]
 }
 
+/// The case action and notice of an intake outcome, checked against the checklist — one rule
+/// for the window and for the pre-review of online applications.
+///
+/// 补正 needs something required to be missing (行政许可法 art. 32 ¶1 (4)); 不予受理 needs a
+/// reason (art. 32 ¶1 (1)–(2)); 容缺受理 needs a material marked as owed and a promise date within
+/// 90 days (local 容缺受理 rules, no single national text: domain-rules §3.6 — the 90 days are this
+/// platform's bound).
+fn check_outcome(
+    outcome: &IntakeOutcome,
+    a: &IntakeAssessment,
+    today: NaiveDate,
+) -> AppResult<(CaseAction, NoticeKind)> {
+    Ok(match outcome {
+        IntakeOutcome::Accept => {
+            a.require_acceptable()?;
+            if !a.tolerated.is_empty() {
+                return Err(AppError::Domain(DomainError::field(
+                    "outcome",
+                    "有容缺材料时应选择“容缺受理”并填写承诺补交日期",
+                    "outcome: materials are marked tolerated; use accept_tolerated with a promised date",
+                )));
+            }
+            (CaseAction::Accept, NoticeKind::Acceptance)
+        }
+        IntakeOutcome::AcceptTolerated { promised_by } => {
+            a.require_acceptable()?;
+            if a.tolerated.is_empty() {
+                return Err(AppError::Domain(DomainError::field(
+                    "materials",
+                    "容缺受理须至少标记一项容缺材料",
+                    "materials: mark at least one material as tolerated",
+                )));
+            }
+            if *promised_by <= today || *promised_by > today + Duration::days(90) {
+                return Err(AppError::Domain(DomainError::field(
+                    "promised_by",
+                    "承诺补交日期须在今天之后的 90 天内",
+                    "promised_by: must be within 90 days after today",
+                )));
+            }
+            (CaseAction::Accept, NoticeKind::Tolerance)
+        }
+        IntakeOutcome::Correct => {
+            if a.acceptable() {
+                return Err(AppError::Domain(DomainError::field(
+                    "outcome",
+                    "必要材料已齐全，无需补正，请直接受理",
+                    "outcome: nothing required is missing; accept instead",
+                )));
+            }
+            (CaseAction::RequestCorrection, NoticeKind::Correction)
+        }
+        IntakeOutcome::Refuse { reason } => {
+            require_reason("reason", Some(reason))?;
+            (CaseAction::RefuseIntake, NoticeKind::Refusal)
+        }
+    })
+}
+
 /// Take in a case at the window: 受理, 容缺受理, 补正 (one-time notice) or 不予受理. Returns
 /// the case and the notice issued; returns only after both are durably committed with the audit
 /// event.
@@ -741,50 +821,11 @@ pub(crate) async fn create_case(
     let mut list = checklist_of(&r);
     apply_ticks(&mut list, &req.materials)?;
     let assessment = IntakeAssessment::of(&list);
-    let (status, action) = match (&req.outcome, channel) {
-        (_, IntakeChannel::Online) => (CaseStatus::PreReview, None),
-        (IntakeOutcome::Accept, _) => {
-            assessment.require_acceptable()?;
-            if !assessment.tolerated.is_empty() {
-                return Err(AppError::Domain(DomainError::field(
-                    "outcome",
-                    "有容缺材料时应选择“容缺受理”并填写承诺补交日期",
-                    "outcome: materials are marked tolerated; use accept_tolerated with a promised date",
-                )));
-            }
-            (CaseStatus::InReview, Some(NoticeKind::Acceptance))
-        }
-        (IntakeOutcome::AcceptTolerated { promised_by }, _) => {
-            assessment.require_acceptable()?;
-            if assessment.tolerated.is_empty() {
-                return Err(AppError::Domain(DomainError::field(
-                    "materials",
-                    "容缺受理须至少标记一项容缺材料",
-                    "materials: mark at least one material as tolerated",
-                )));
-            }
-            if *promised_by <= today || *promised_by > today + Duration::days(90) {
-                return Err(AppError::Domain(DomainError::field(
-                    "promised_by",
-                    "承诺补交日期须在今天之后的 90 天内",
-                    "promised_by: must be within 90 days after today",
-                )));
-            }
-            (CaseStatus::InReview, Some(NoticeKind::Tolerance))
-        }
-        (IntakeOutcome::Correct, _) => {
-            if assessment.acceptable() {
-                return Err(AppError::Domain(DomainError::field(
-                    "outcome",
-                    "必要材料已齐全，无需补正，请直接受理",
-                    "outcome: nothing required is missing; accept instead",
-                )));
-            }
-            (CaseStatus::Correction, Some(NoticeKind::Correction))
-        }
-        (IntakeOutcome::Refuse { reason }, _) => {
-            require_reason("reason", Some(reason))?;
-            (CaseStatus::NotAccepted, Some(NoticeKind::Refusal))
+    let (status, action) = match channel {
+        IntakeChannel::Online => (CaseStatus::PreReview, None),
+        IntakeChannel::Window => {
+            let (action, kind) = check_outcome(&req.outcome, &assessment, today)?;
+            (CaseStatus::PreReview.apply(action)?, Some(kind))
         }
     };
     let ap = store::upsert_applicant(
@@ -796,8 +837,11 @@ pub(crate) async fn create_case(
         email.as_deref(),
     )
     .await?;
-    let lead_item = r.def.stages[0]
-        .lead()
+    let lead_item = r
+        .def
+        .stages
+        .first()
+        .and_then(|s| s.lead())
         .and_then(|t| t.task_code.as_ref())
         .and_then(|c| r.guides.get(c));
     let region = lead_item
@@ -1109,39 +1153,15 @@ pub async fn decide_intake(
     let mut list = materials_of(&row)?;
     apply_ticks(&mut list, &ticks)?;
     let a = IntakeAssessment::of(&list);
-    let (action, kind) = match &outcome {
-        IntakeOutcome::Accept => {
-            a.require_acceptable()?;
-            (CaseAction::Accept, NoticeKind::Acceptance)
-        }
+    let (action, kind) = check_outcome(&outcome, &a, today)?;
+    match &outcome {
         IntakeOutcome::AcceptTolerated { promised_by } => {
-            a.require_acceptable()?;
-            if a.tolerated.is_empty() || *promised_by <= today {
-                return Err(AppError::Domain(DomainError::field(
-                    "promised_by",
-                    "容缺受理须标记容缺材料并填写今天之后的承诺补交日期",
-                    "promised_by: mark tolerated materials and give a date after today",
-                )));
-            }
             row.tolerated_due = Some(*promised_by);
             row.tolerated_open = true;
-            (CaseAction::Accept, NoticeKind::Tolerance)
         }
-        IntakeOutcome::Correct => {
-            if a.acceptable() {
-                return Err(AppError::Domain(DomainError::field(
-                    "outcome",
-                    "必要材料已齐全，无需补正，请直接受理",
-                    "outcome: nothing required is missing; accept instead",
-                )));
-            }
-            (CaseAction::RequestCorrection, NoticeKind::Correction)
-        }
-        IntakeOutcome::Refuse { reason } => {
-            row.close_reason = Some(require_reason("reason", Some(reason))?);
-            (CaseAction::RefuseIntake, NoticeKind::Refusal)
-        }
-    };
+        IntakeOutcome::Refuse { reason } => row.close_reason = Some(reason.trim().to_string()),
+        IntakeOutcome::Accept | IntakeOutcome::Correct => {}
+    }
     let to = from.apply(action)?;
     row.materials = serde_json::to_string(&list).map_err(unexpected)?;
     row.status = to.as_str().to_string();
@@ -1200,6 +1220,28 @@ pub async fn decide_task(
     task_id: i64,
     d: TaskDecision,
 ) -> AppResult<CaseRow> {
+    decide(app, ctx, None, task_id, d).await
+}
+
+/// [`decide_task`] for a task addressed under its case (`/cases/{case}/tasks/{task}`): a task
+/// of another case is "not found", and nothing is written.
+pub async fn decide_case_task(
+    app: &App,
+    ctx: &Ctx,
+    case_id: i64,
+    task_id: i64,
+    d: TaskDecision,
+) -> AppResult<CaseRow> {
+    decide(app, ctx, Some(case_id), task_id, d).await
+}
+
+async fn decide(
+    app: &App,
+    ctx: &Ctx,
+    case_id: Option<i64>,
+    task_id: i64,
+    d: TaskDecision,
+) -> AppResult<CaseRow> {
     let user = match &ctx.principal {
         Principal::Staff(u) => Some(u.clone()),
         Principal::Operator => None,
@@ -1208,6 +1250,9 @@ pub async fn decide_task(
     let today = app.today();
     let mut tx = app.db.begin().await?;
     let task0 = store::get_task(tx.h(), task_id).await?;
+    if case_id.is_some_and(|c| c != task0.case_id) {
+        return Err(AppError::NotFound);
+    }
     let depts = Depts::load(tx.h()).await?;
     let target = depts.target(task0.department_id)?;
     ctx.require(Permission::ReviewCases, &target)?;
@@ -1373,12 +1418,7 @@ pub async fn decide_task(
             completed = Some(Outcome::Approve);
         } else {
             open_stage(&mut row, &mut tasks, stage + 1, today);
-            let cal = app.case_calendar();
-            recompute(&cal, &mut row, &mut tasks)?;
-            for t in tasks.iter().filter(|t| t.stage == stage + 1) {
-                store::save_task(tx.h(), t).await?;
-            }
-            row.version = store::save_case(tx.h(), &row).await?;
+            recompute_and_save(tx.h(), app, &mut row, &mut tasks).await?;
         }
     }
     if let Some(outcome) = completed {
@@ -1458,6 +1498,7 @@ async fn complete(
                     "您申请的“{}”（办件编号 {}），经审查，决定不予准予。理由：{opinion}",
                     row.name, row.case_no
                 ),
+                // 行政复议法 art. 20 (60 days); 行政诉讼法 art. 46 (6 months).
                 "如不服本决定，可以在收到本决定书之日起六十日内依法申请行政复议，或者在六个月内依法提起行政诉讼。".into(),
             ],
         ),
@@ -1518,15 +1559,7 @@ pub async fn pause(app: &App, ctx: &Ctx, case_id: i64, p: PauseRequest) -> AppRe
     clock.pause(p.kind, today)?;
     row.clock_events = serde_json::to_string(&clock.events).map_err(unexpected)?;
     row.status = to.as_str().to_string();
-    let cal = app.case_calendar();
-    recompute(&cal, &mut row, &mut tasks)?;
-    for t in tasks
-        .iter()
-        .filter(|t| t.status == TaskStatus::Open.as_str())
-    {
-        store::save_task(tx.h(), t).await?;
-    }
-    row.version = store::save_case(tx.h(), &row).await?;
+    recompute_and_save(tx.h(), app, &mut row, &mut tasks).await?;
     let (kind, paras, table) = if p.kind == PauseKind::Correction {
         let rows: Vec<Vec<String>> = p
             .materials
@@ -1604,15 +1637,7 @@ pub async fn resume(app: &App, ctx: &Ctx, case_id: i64, note: &str) -> AppResult
     let kind = clock.resume(today)?;
     row.clock_events = serde_json::to_string(&clock.events).map_err(unexpected)?;
     row.status = to.as_str().to_string();
-    let cal = app.case_calendar();
-    recompute(&cal, &mut row, &mut tasks)?;
-    for t in tasks
-        .iter()
-        .filter(|t| t.status == TaskStatus::Open.as_str())
-    {
-        store::save_task(tx.h(), t).await?;
-    }
-    row.version = store::save_case(tx.h(), &row).await?;
+    recompute_and_save(tx.h(), app, &mut row, &mut tasks).await?;
     store::insert_event(
         tx.h(),
         row.id,
@@ -1671,9 +1696,8 @@ pub async fn extend(app: &App, ctx: &Ctx, case_id: i64, reason: &str) -> AppResu
     let days = plan.extension_days();
     events.push(ClockEvent::Extend { days, on: today });
     row.clock_events = serde_json::to_string(&events).map_err(unexpected)?;
-    let cal = app.case_calendar();
-    recompute(&cal, &mut row, &mut tasks)?;
-    row.version = store::save_case(tx.h(), &row).await?;
+    // The extension moves the open tasks' due dates too (they share the case's clock events).
+    recompute_and_save(tx.h(), app, &mut row, &mut tasks).await?;
     let notice = issue_notice(
         tx.h(),
         app,
@@ -2070,7 +2094,8 @@ pub struct Desk {
 }
 
 /// Public tracking: only with the case number **and** the applicant's 一号; the answer is
-/// masked. Any mismatch is the same "not found".
+/// masked (个人信息保护法 arts. 28, 51: ID numbers are sensitive; display masking per
+/// domain-rules §7.1). Any mismatch is the same "not found".
 pub async fn track(app: &App, case_no: &str, id_number: &str) -> AppResult<PublicStatus> {
     let id = ApplicantId::parse_on(id_number, app.today()).map_err(|_| AppError::NotFound)?;
     let mut c = app.db.conn().await?;

@@ -100,11 +100,7 @@ pub async fn decide(
     Json(body): Json<Value>,
 ) -> Result<Json<Value>, WebError> {
     let d: TaskDecision = parse(body)?;
-    let row = cases::decide_task(&st.app, &c.ctx(), task, d).await?;
-    if row.id != id {
-        return Err(AppError::NotFound.into());
-    }
-    to_json(&row)
+    to_json(&cases::decide_case_task(&st.app, &c.ctx(), id, task, d).await?)
 }
 
 #[derive(Deserialize)]

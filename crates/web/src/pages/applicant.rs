@@ -145,6 +145,18 @@ fn session_cookie(st: &AppState, token: &str, max_age: i64) -> Option<HeaderValu
     .ok()
 }
 
+/// The login/registration page again, with the error as its banner and status.
+fn login_failed(
+    st: &AppState,
+    c: &Caller,
+    headers: &HeaderMap,
+    e: WebError,
+) -> Result<Response, WebError> {
+    let status = e.status;
+    let msg = form_error(e, c.tr())?;
+    login_view(st, c, headers, Some(msg), status)
+}
+
 /// Redirect to the applicant's home with the new session cookie.
 fn logged_in(st: &AppState, out: &applicants::ApplicantLogin) -> Response {
     let max_age = (out.expires_at - chrono::Utc::now()).num_seconds().max(0);
@@ -162,17 +174,11 @@ async fn login_submit(
     Form(f): Form<LoginForm>,
 ) -> Result<Response, WebError> {
     if !anon_csrf_ok(&headers, &f.csrf) {
-        let e = form_error(WebError::csrf(), c.tr())?;
-        return login_view(&st, &c, &headers, Some(e), StatusCode::FORBIDDEN);
+        return login_failed(&st, &c, &headers, WebError::csrf());
     }
     match applicants::login(&st.app, &f.id_number, &f.password).await {
         Ok(out) => Ok(logged_in(&st, &out)),
-        Err(e) => {
-            let e = WebError::from(e);
-            let status = e.status;
-            let msg = form_error(e, c.tr())?;
-            login_view(&st, &c, &headers, Some(msg), status)
-        }
+        Err(e) => login_failed(&st, &c, &headers, e.into()),
     }
 }
 
@@ -194,8 +200,7 @@ async fn register_submit(
     Form(f): Form<RegisterForm>,
 ) -> Result<Response, WebError> {
     if !anon_csrf_ok(&headers, &f.csrf) {
-        let e = form_error(WebError::csrf(), c.tr())?;
-        return login_view(&st, &c, &headers, Some(e), StatusCode::FORBIDDEN);
+        return login_failed(&st, &c, &headers, WebError::csrf());
     }
     let r = applicants::register(
         &st.app,
@@ -213,12 +218,7 @@ async fn register_submit(
             let out = applicants::login(&st.app, &f.id_number, &f.password).await?;
             Ok(logged_in(&st, &out))
         }
-        Err(e) => {
-            let e = WebError::from(e);
-            let status = e.status;
-            let msg = form_error(e, c.tr())?;
-            login_view(&st, &c, &headers, Some(msg), status)
-        }
+        Err(e) => login_failed(&st, &c, &headers, e.into()),
     }
 }
 

@@ -371,9 +371,10 @@ async fn decide(
             }
         }
         let expected_version = field(&f, "version").parse::<i64>().ok();
-        cases::decide_task(
+        cases::decide_case_task(
             &st.app,
             &c.ctx(),
+            id,
             task,
             TaskDecision {
                 outcome,
