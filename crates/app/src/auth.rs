@@ -265,7 +265,10 @@ pub async fn session(app: &App, token: &str) -> AppResult<Option<SessionInfo>> {
         return Ok(None);
     }
     if t - s.last_seen_at > Duration::minutes(5) {
-        sessions::touch_session(c.h(), &id, t).await?;
+        // Writes go through a write transaction (on SQLite: the group-commit writer).
+        let mut tx = app.db.begin().await?;
+        sessions::touch_session(tx.h(), &id, t).await?;
+        tx.commit().await?;
     }
     let cu = current_user(c.h(), &user).await?;
     Ok(Some(SessionInfo {
@@ -396,7 +399,9 @@ pub async fn token_user(app: &App, secret: &str) -> AppResult<Option<CurrentUser
         .last_used_at
         .is_none_or(|l| t - l > Duration::minutes(5))
     {
-        tokens::touch(c.h(), tok.id, t).await?;
+        let mut tx = app.db.begin().await?;
+        tokens::touch(tx.h(), tok.id, t).await?;
+        tx.commit().await?;
     }
     Ok(Some(current_user(c.h(), &user).await?))
 }

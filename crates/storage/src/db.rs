@@ -10,6 +10,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
 use crate::StoreError;
+use crate::group::{GroupTx, Writer};
+use std::sync::Arc;
 
 impl H<'_> {
     /// Reborrow, so that one handle can serve several repository calls.
@@ -47,8 +49,8 @@ pub enum Backend {
 /// Pool of connections to one database.
 #[derive(Clone, Debug)]
 pub enum Db {
-    /// Embedded SQLite (WAL mode).
-    Sqlite(SqlitePool),
+    /// Embedded SQLite (WAL mode): pooled connections for reads, one group-commit writer.
+    Sqlite(SqliteDb),
     /// PostgreSQL.
     Postgres(PgPool),
 }
@@ -123,12 +125,15 @@ impl Db {
             let pool = SqlitePoolOptions::new()
                 .max_connections(opts.max_connections.max(1))
                 .acquire_timeout(opts.connect_timeout)
-                .connect_with(co)
+                .connect_with(co.clone())
                 .await
                 .map_err(|e| {
                     StoreError::Config(format!("cannot open SQLite database {url}: {e}"))
                 })?;
-            Ok(Db::Sqlite(pool))
+            let writer = Writer::open(&co).await.map_err(|e| {
+                StoreError::Config(format!("cannot open SQLite database {url}: {e}"))
+            })?;
+            Ok(Db::Sqlite(SqliteDb { pool, writer }))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let mut co = PgConnectOptions::from_str(url).map_err(|e| {
                 StoreError::Config(format!("invalid PostgreSQL URL {}: {e}", redact_url(url)))
@@ -167,7 +172,7 @@ impl Db {
     /// Apply pending migrations of this back end.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Db::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
+            Db::Sqlite(d) => SQLITE_MIGRATIONS.run(&d.pool).await?,
             Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
         }
         Ok(())
@@ -184,11 +189,13 @@ impl Db {
             .collect()
     }
 
-    /// Begin a write transaction. On SQLite this is `BEGIN IMMEDIATE`, which takes the write
-    /// lock up front so that a read-then-write transaction cannot fail to upgrade.
+    /// Begin a write transaction. On SQLite it runs on the group-commit writer (see
+    /// [`crate::group`]): write transactions are serialised in arrival order, the first of a
+    /// batch takes the write lock up front (`BEGIN IMMEDIATE`, so a read-then-write transaction
+    /// cannot fail to upgrade), and [`Tx::commit`] returns once the batch is durably committed.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(d) => Tx::Sqlite(d.writer.begin().await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -214,16 +221,34 @@ impl Db {
     /// Close all connections.
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(p) => p.close().await,
+            Db::Sqlite(d) => {
+                d.writer.close().await;
+                d.pool.close().await
+            }
             Db::Postgres(p) => p.close().await,
         }
     }
 }
 
+/// The SQLite side of a [`Db`]: a read pool and the group-commit writer. Dereferences to the
+/// pool (for raw maintenance SQL in tests and tools).
+#[derive(Clone, Debug)]
+pub struct SqliteDb {
+    pool: SqlitePool,
+    writer: Arc<Writer>,
+}
+
+impl std::ops::Deref for SqliteDb {
+    type Target = SqlitePool;
+    fn deref(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
 /// A transaction on either back end. Dropped without [`Tx::commit`], it rolls back.
 pub enum Tx {
-    /// SQLite transaction.
-    Sqlite(Transaction<'static, Sqlite>),
+    /// SQLite transaction (a member of a group commit).
+    Sqlite(GroupTx),
     /// PostgreSQL transaction.
     Postgres(Transaction<'static, Postgres>),
 }
@@ -232,7 +257,7 @@ impl Tx {
     /// A handle for repository calls.
     pub fn h(&mut self) -> H<'_> {
         match self {
-            Tx::Sqlite(t) => H::Sqlite(t),
+            Tx::Sqlite(t) => H::Sqlite(t.conn()),
             Tx::Postgres(t) => H::Postgres(t),
         }
     }

@@ -12,6 +12,7 @@
 
 mod db;
 mod error;
+mod group;
 
 pub mod audit;
 pub mod calendar;
@@ -22,8 +23,9 @@ pub mod sessions;
 pub mod tokens;
 pub mod users;
 
-pub use db::{Backend, Conn, Db, DbOptions, H, Tx};
+pub use db::{Backend, Conn, Db, DbOptions, H, SqliteDb, Tx};
 pub use error::StoreError;
+pub use group::GroupTx;
 
 /// Current time truncated to microseconds, the precision every back end stores exactly.
 pub fn now() -> chrono::DateTime<chrono::Utc> {

@@ -646,3 +646,88 @@ async fn catalog_lifecycle_and_public_reads() {
     })
     .await;
 }
+
+/// Concurrent write transactions: each one that commits is stored and chained, each one that is
+/// dropped (an error path) leaves nothing, and the failures do not disturb their neighbours —
+/// on SQLite these share group commits (savepoints in one outer transaction).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writes_commit_together_and_fail_alone() {
+    each_backend(|db| async move {
+        let mut tasks = Vec::new();
+        for i in 0..60_usize {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut tx = db.begin().await.unwrap();
+                onewindow_storage::cases::next_counter(tx.h(), "group")
+                    .await
+                    .unwrap();
+                audit::append(tx.h(), &ev(i)).await.unwrap();
+                if i % 7 == 3 {
+                    // A use case that fails after writing: its work must vanish.
+                    tokio::task::yield_now().await;
+                    drop(tx);
+                    return false;
+                }
+                tx.commit().await.unwrap();
+                // Committed means visible to every other connection at once.
+                let mut c = db.conn().await.unwrap();
+                let (seq, _) = audit::head(c.h()).await.unwrap();
+                assert!(seq >= 1);
+                true
+            }));
+        }
+        let mut committed = 0_u64;
+        for t in tasks {
+            if t.await.unwrap() {
+                committed += 1;
+            }
+        }
+        assert_eq!(committed, 60 - 9);
+        assert_eq!(verify(&db).await, Ok(committed));
+        let mut tx = db.begin().await.unwrap();
+        let next = onewindow_storage::cases::next_counter(tx.h(), "group")
+            .await
+            .unwrap();
+        drop(tx);
+        assert_eq!(
+            next,
+            committed as i64 + 1,
+            "rolled-back increments were undone"
+        );
+    })
+    .await;
+}
+
+/// A transaction dropped while an earlier one of its batch waits for the commit: the earlier
+/// one still commits (the clean-up rolls back only the dropped one and commits the batch).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_member_does_not_strand_its_batch() {
+    each_backend(|db| async move {
+        let mut a = db.begin().await.unwrap();
+        audit::append(a.h(), &ev(1)).await.unwrap();
+        let db2 = db.clone();
+        let b = tokio::spawn(async move {
+            let mut b = db2.begin().await.unwrap();
+            audit::append(b.h(), &ev(2)).await.unwrap();
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            drop(b);
+        });
+        // Let B queue for the writer, so that A's commit hands the batch on to it.
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        tokio::time::timeout(std::time::Duration::from_secs(5), a.commit())
+            .await
+            .expect("A's commit must not wait for ever")
+            .unwrap();
+        b.await.unwrap();
+        // Wait for the clean-up, then check: A's event only.
+        let mut tx = db.begin().await.unwrap();
+        audit::append(tx.h(), &ev(3)).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(verify(&db).await, Ok(2));
+        let mut c = db.conn().await.unwrap();
+        let all = audit::batch_after(c.h(), 0, 10).await.unwrap();
+        let ids: Vec<&str> = all.iter().map(|(r, _)| r.object_id.as_str()).collect();
+        assert_eq!(ids, ["1", "3"]);
+    })
+    .await;
+}
