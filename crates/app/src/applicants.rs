@@ -57,7 +57,7 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
 
 /// Store a file content-addressed under the files directory; returns its SHA-256. Writing is
 /// atomic (temporary file, then rename), so a crash never leaves a half file under its name.
-fn store_file(app: &App, bytes: &[u8]) -> AppResult<String> {
+pub(crate) fn store_file(app: &App, bytes: &[u8]) -> AppResult<String> {
     let sha = onewindow_storage::sha256_hex(bytes);
     let dir = app.settings.files_dir.join(&sha[..2]);
     std::fs::create_dir_all(&dir).map_err(unexpected)?;

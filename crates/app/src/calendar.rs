@@ -66,8 +66,9 @@ pub async fn set_year(app: &App, ctx: &Ctx, data: YearData) -> AppResult<()> {
         .with_year(data.clone())
         .map_err(AppError::Domain)?;
     let through = chrono::Datelike::year(&app.today()) + 3;
-    let recomputed =
-        crate::cases::recompute_all(tx.h(), &cal.with_provisional_years(through)).await?;
+    let cal = cal.with_provisional_years(through);
+    let recomputed = crate::cases::recompute_all(tx.h(), &cal).await?
+        + crate::requests::recompute_all(tx.h(), &cal).await?;
     audit::append(
         tx.h(),
         &ctx.event(

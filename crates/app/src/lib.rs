@@ -18,6 +18,7 @@ pub mod demo;
 pub mod demo_catalog;
 mod error;
 pub mod org;
+pub mod requests;
 pub mod search;
 pub mod users;
 

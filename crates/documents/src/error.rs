@@ -12,6 +12,10 @@ pub enum DocumentError {
     /// characters per cell).
     #[error("生成 Excel 文件失败：{0}")]
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    /// A PDF file cannot be read with confidence: not a PDF, damaged, encrypted, or holding
+    /// text that cannot be decoded (see [`pdf_text`](crate::pdf_text)).
+    #[error("PDF 文件无法核查：{0}")]
+    Pdf(String),
     /// A value of the document's metadata is malformed.
     #[error("文档信息“{field}”无效：{value}")]
     InvalidMeta {

@@ -17,6 +17,9 @@
 //!   problem (sheet, 1-based row, field, message in Chinese and English) instead of stopping
 //!   at the first, and runs [`ServiceGuide::validate`](onewindow_domain::catalog::ServiceGuide::validate)
 //!   on every assembled item.
+//! * [`pdf_text`] — the text of a PDF file, pages in order, for the redaction check of a
+//!   政府信息公开 reply before release (see `onewindow_domain::disclosure::redaction`); fails
+//!   closed on anything it cannot read.
 //!
 //! ## Spreadsheet cell rules
 //!
@@ -55,9 +58,11 @@
 mod docx;
 mod error;
 mod notice;
+mod pdf;
 mod xlsx;
 
 pub use docx::{GuideMeta, guide_docx};
 pub use error::DocumentError;
 pub use notice::{NoticeDoc, NoticeTable, notice_docx};
+pub use pdf::pdf_text;
 pub use xlsx::{ImportProblem, catalog_xlsx, read_catalog_xlsx};

@@ -108,6 +108,12 @@ pub enum AuditAction {
     CaseDeadlinesRecomputed,
     /// An applicant registered an online account.
     ApplicantRegistered,
+    /// A disclosure request (依申请公开) was received.
+    DisclosureRequestReceived,
+    /// A disclosure request's handling changed (补正, extension, consultation, fee, appeal).
+    DisclosureRequestChanged,
+    /// A disclosure request was answered (答复) or closed with an outcome.
+    DisclosureRequestReplied,
 }
 
 impl AuditAction {
@@ -161,6 +167,9 @@ impl AuditAction {
             CaseTerminated => "case.terminated",
             CaseDeadlinesRecomputed => "case.deadlines_recomputed",
             ApplicantRegistered => "applicant.registered",
+            DisclosureRequestReceived => "disclosure_request.received",
+            DisclosureRequestChanged => "disclosure_request.changed",
+            DisclosureRequestReplied => "disclosure_request.replied",
         }
     }
 }

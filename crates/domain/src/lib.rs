@@ -35,6 +35,7 @@ pub mod audit;
 pub mod calendar;
 pub mod case;
 pub mod catalog;
+pub mod disclosure;
 pub mod error;
 pub mod identity;
 pub mod ids;

@@ -18,6 +18,7 @@ pub mod audit;
 pub mod calendar;
 pub mod cases;
 pub mod catalog;
+pub mod disclosure;
 pub mod org;
 pub mod sessions;
 pub mod tokens;

@@ -42,6 +42,8 @@ labelled_enum!(
         SiteSurvey = ("site_survey", "现场踏勘"),
         /// 征求第三方或其他机关意见 (政府信息公开条例 arts. 32, 33: not counted).
         Consultation = ("consultation", "征求意见"),
+        /// 信息处理费 notice unpaid (国办函〔2020〕109号: not counted in the reply period).
+        FeeNotice = ("fee_notice", "缴纳信息处理费"),
     }
 );
 

@@ -333,7 +333,7 @@ async fn case_view(
             .is_ok(),
         pause_kinds: PauseKind::ALL
             .iter()
-            .filter(|k| **k != PauseKind::Consultation)
+            .filter(|k| !matches!(k, PauseKind::Consultation | PauseKind::FeeNotice))
             .map(|k| (k.as_str(), k.zh()))
             .collect(),
         statuses: STATUSES.iter().map(|s| (s.as_str(), s.zh())).collect(),

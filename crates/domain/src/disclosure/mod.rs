@@ -1,0 +1,4 @@
+//! Government information disclosure (政府信息公开).
+
+pub mod redaction;
+pub mod request;
