@@ -16,7 +16,7 @@ use onewindow_domain::disclosure::request::{
 };
 use onewindow_domain::identity::{ApplicantId, CreditCode, ResidentId};
 use onewindow_domain::masking::mask_applicant_id;
-use onewindow_domain::org::{Permission, Target};
+use onewindow_domain::org::Permission;
 use onewindow_storage::disclosure::{
     self as store, AppealRow, ConsultationRow, EventRow, FileRow, LetterRow, RequestRow,
 };
@@ -169,11 +169,12 @@ fn actor(ctx: &Ctx) -> String {
     }
 }
 
-/// Requests are handled by the centre's disclosure office: a platform-wide grant of
-/// `HandleDisclosureRequests` is needed (requests addressed to a department keep its id for
-/// the annual report; per-department handling is not modelled yet).
+/// Requests are handled by the centre's disclosure office: any grant of
+/// `HandleDisclosureRequests` (the demo officer's is scoped to the centre's own department).
+/// Requests addressed to a department keep its id for the annual report; handling scoped per
+/// department is not modelled yet.
 fn require_officer(ctx: &Ctx, _r: &RequestRow) -> AppResult<()> {
-    ctx.require(Permission::HandleDisclosureRequests, &Target::global())
+    ctx.require_any(Permission::HandleDisclosureRequests)
 }
 
 async fn store_letter(
@@ -221,7 +222,7 @@ pub async fn receive(
     req: NewRequest,
     files: Vec<RequestFile>,
 ) -> AppResult<(RequestRow, LetterRow)> {
-    ctx.require(Permission::HandleDisclosureRequests, &Target::global())?;
+    ctx.require_any(Permission::HandleDisclosureRequests)?;
     if req.channel == Channel::Online {
         return Err(bad(
             "channel",
@@ -1404,7 +1405,7 @@ pub async fn view(app: &App, ctx: &Ctx, id: i64) -> AppResult<RequestView> {
 /// The officer's list: pending requests (soonest due first, overdue on top) or all, newest
 /// first.
 pub async fn list(app: &App, ctx: &Ctx, pending: bool) -> AppResult<Vec<(RequestRow, Urgency)>> {
-    ctx.require(Permission::HandleDisclosureRequests, &Target::global())?;
+    ctx.require_any(Permission::HandleDisclosureRequests)?;
     let mut c = app.db.conn().await?;
     let rows = store::list_requests(c.h(), pending, None, 500).await?;
     let cal = app.case_calendar();

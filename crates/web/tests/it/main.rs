@@ -11,4 +11,5 @@ mod auth;
 mod cases;
 mod catalog;
 mod pages;
+mod requests;
 mod roles;

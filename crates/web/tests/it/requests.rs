@@ -1,0 +1,360 @@
+//! Disclosure on application (依申请公开) through the use-case layer: statutory deadlines
+//! across holidays and the year boundary, 补正 restarts, extension once, consultations and fee
+//! notices that stop the clock, one letter per outcome, the redaction check, online tracking.
+
+use chrono::NaiveDate;
+use onewindow_app::requests::{self, FeeMethod, NewRequest, Released, Reply, RequestFile};
+use onewindow_app::{AppError, Ctx, auth};
+use onewindow_domain::disclosure::request::{
+    Channel, InfoForm, Obtain, ReplyOutcome, RequestStatus, RequesterKind,
+};
+use onewindow_testkit::{TestApp, TestDb};
+
+const PERSON: &str = "35050219900101123X";
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+async fn officer(t: &TestApp) -> Ctx {
+    auth::staff_ctx(t.app(), "disclosure").await.unwrap()
+}
+
+fn new_request(received: &str) -> NewRequest {
+    NewRequest {
+        channel: Channel::InPerson,
+        received_on: Some(d(received)),
+        requester_kind: RequesterKind::NaturalPerson,
+        applicant_name: "林晓".into(),
+        id_number: PERSON.into(),
+        legal_rep: None,
+        contact_name: None,
+        phone: Some("13912345678".into()),
+        email: Some("lin@example.cn".into()),
+        address: None,
+        description: "2025年度泉州市行政服务中心部门预算".into(),
+        doc_ref: None,
+        info_form: InfoForm::Electronic,
+        obtain: Obtain::Email,
+        accept_other_form: true,
+        department_id: None,
+    }
+}
+
+async fn receive(t: &TestApp, ctx: &Ctx, today: &str) -> i64 {
+    t.app().set_today(Some(d(today)));
+    let (r, receipt) = requests::receive(t.app(), ctx, new_request(today), vec![])
+        .await
+        .unwrap();
+    assert_eq!(receipt.kind, "receipt");
+    r.id
+}
+
+/// A one-page PDF with a text layer (Helvetica), for the redaction check.
+fn pdf_with_text(line: &str) -> Vec<u8> {
+    let content = format!("BT /F1 12 Tf 72 720 Td ({line}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>".to_string(),
+        format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    let mut tail = format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
+    for o in offsets {
+        tail.push_str(&format!("{o:010} 00000 n \n"));
+    }
+    tail.push_str(&format!(
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    ));
+    out.extend_from_slice(tail.as_bytes());
+    out
+}
+
+fn reply(outcome: ReplyOutcome) -> Reply {
+    Reply {
+        outcome,
+        reason: "申请公开的信息中含有第三方个人信息".into(),
+        provision: String::new(),
+        pointer: String::new(),
+        released: None,
+        hidden: vec![],
+    }
+}
+
+#[tokio::test]
+async fn deadlines_follow_the_worked_examples_on_every_backend() {
+    for tdb in TestDb::all().await {
+        let backend = format!("{:?}", tdb.db.backend());
+        let t = TestApp::over(tdb).await;
+        let o = officer(&t).await;
+        // domain-rules §6.5: received 2025-09-26 → 2025-10-30 (National Day skipped).
+        let id = receive(&t, &o, "2025-09-26").await;
+        let v = requests::view(t.app(), &o, id).await.unwrap();
+        assert_eq!(v.request.due_date, Some(d("2025-10-30")), "{backend}");
+        assert_eq!(v.correction_deadline, d("2025-10-13"), "{backend}");
+        // One extension of 20 working days → 2025-11-27; a second is refused.
+        t.app().set_today(Some(d("2025-10-20")));
+        let (r, letter) = requests::extend(t.app(), &o, id, "主任 王明", "需要调取档案")
+            .await
+            .unwrap();
+        assert_eq!(r.due_date, Some(d("2025-11-27")), "{backend}");
+        assert_eq!(letter.kind, "extension");
+        let again = requests::extend(t.app(), &o, id, "主任 王明", "再延").await;
+        assert!(matches!(again, Err(AppError::Conflict { .. })), "{backend}: {again:?}");
+        // Across the year boundary: 2025-12-31 → 2026-01-29.
+        let id2 = receive(&t, &o, "2025-12-31").await;
+        let v2 = requests::view(t.app(), &o, id2).await.unwrap();
+        assert_eq!(v2.request.due_date, Some(d("2026-01-29")), "{backend}");
+        // 2026-02-10 → 2026-03-16 (Spring Festival and two make-up Saturdays).
+        let id3 = receive(&t, &o, "2026-02-10").await;
+        let v3 = requests::view(t.app(), &o, id3).await.unwrap();
+        assert_eq!(v3.request.due_date, Some(d("2026-03-16")), "{backend}");
+        assert!(
+            v3.due
+                .makeup_days
+                .iter()
+                .any(|(day, _)| *day == d("2026-02-14")),
+            "{backend}: the explanation names the make-up Saturday"
+        );
+        t.tdb.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn correction_restarts_the_clock_from_the_completed_request() {
+    let t = TestApp::new().await;
+    let o = officer(&t).await;
+    let id = receive(&t, &o, "2026-02-10").await;
+    t.app().set_today(Some(d("2026-02-12")));
+    let (r, letter) =
+        requests::ask_correction(t.app(), &o, id, "请写明所需信息的文号或年份", d("2026-02-27"))
+            .await
+            .unwrap();
+    assert_eq!(r.status, RequestStatus::AwaitingCorrection.as_str());
+    assert_eq!(r.due_date, None, "the clock is stopped");
+    assert_eq!(letter.kind, "correction");
+    // The completed request arrives on 2026-03-02: 20 working days from then.
+    t.app().set_today(Some(d("2026-03-02")));
+    let r = requests::correction_received(t.app(), &o, id, d("2026-03-02"))
+        .await
+        .unwrap();
+    assert_eq!(r.due_date, Some(d("2026-03-30")));
+    // 补正 only once.
+    let again = requests::ask_correction(t.app(), &o, id, "再补", d("2026-03-20")).await;
+    assert!(again.is_err());
+    // And never later than 7 working days after receipt.
+    let late = receive(&t, &o, "2025-09-26").await;
+    t.app().set_today(Some(d("2025-10-14")));
+    let e = requests::ask_correction(t.app(), &o, late, "补", d("2025-10-30"))
+        .await
+        .unwrap_err();
+    assert!(format!("{e:?}").contains("7"), "{e:?}");
+    // Missed deadline: deemed withdrawn (其他处理 1), only after the deadline.
+    let w = receive(&t, &o, "2026-03-02").await;
+    t.app().set_today(Some(d("2026-03-03")));
+    requests::ask_correction(t.app(), &o, w, "补充身份证明", d("2026-03-10"))
+        .await
+        .unwrap();
+    let early = requests::reply(t.app(), &o, w, reply(ReplyOutcome::CorrectionOverdue)).await;
+    assert!(early.is_err(), "{early:?}");
+    t.app().set_today(Some(d("2026-03-11")));
+    let (r, l) = requests::reply(t.app(), &o, w, reply(ReplyOutcome::CorrectionOverdue))
+        .await
+        .unwrap();
+    assert_eq!(r.outcome.as_deref(), Some("other_correction_overdue"));
+    assert!(l.body.contains("视为您放弃申请"), "{}", l.body);
+    t.tdb.cleanup().await;
+}
+
+#[tokio::test]
+async fn consultation_and_fee_notice_stop_the_clock() {
+    let t = TestApp::new().await;
+    let o = officer(&t).await;
+    let id = receive(&t, &o, "2026-02-10").await;
+    t.app().set_today(Some(d("2026-02-24")));
+    let (r, letter) = requests::consult(t.app(), &o, id, "泉州某建材有限公司", false)
+        .await
+        .unwrap();
+    assert_eq!(r.status, RequestStatus::Consulting.as_str());
+    assert!(letter.body.contains("第三十二条"));
+    t.app().set_today(Some(d("2026-03-03")));
+    let v = requests::view(t.app(), &o, id).await.unwrap();
+    let cid = v.consultations[0].id;
+    // Silence cannot be recorded before the 15 working days have run.
+    assert!(
+        requests::consultation_answer(t.app(), &o, id, cid, "none", "", d("2026-03-03"))
+            .await
+            .is_err()
+    );
+    let r = requests::consultation_answer(t.app(), &o, id, cid, "object", "涉及商业秘密", d("2026-03-03"))
+        .await
+        .unwrap();
+    // Same days as the domain example: 2026-03-24 instead of 2026-03-16.
+    assert_eq!(r.due_date, Some(d("2026-03-24")));
+    assert_eq!(r.status, RequestStatus::Open.as_str());
+
+    // The 11th request of the same applicant in one month costs ¥100 (按件计收).
+    t.app().set_today(Some(d("2026-04-01")));
+    let mut last = 0;
+    for _ in 0..11 {
+        last = receive(&t, &o, "2026-04-01").await;
+    }
+    t.app().set_today(Some(d("2026-04-02")));
+    let (r, letter) = requests::fee_notice(t.app(), &o, last, FeeMethod::ByCount)
+        .await
+        .unwrap();
+    assert_eq!(r.fee_amount, Some(100));
+    assert_eq!(r.due_date, None, "stopped while the fee is unpaid");
+    assert!(letter.body.contains("100 元"), "{}", letter.body);
+    t.app().set_today(Some(d("2026-04-03")));
+    let r = requests::fee_paid(t.app(), &o, last, d("2026-04-03")).await.unwrap();
+    assert_eq!(r.status, RequestStatus::Open.as_str());
+    // Received 04-01; the notice went out 04-02 and was paid 04-03: one working day kept out.
+    let cal = t.app().case_calendar();
+    let plain = cal.add_working_days(d("2026-04-01"), 20).unwrap();
+    assert_eq!(r.due_date, Some(cal.add_working_days(plain, 1).unwrap()));
+    // The first request of the next month is free again.
+    let first = receive(&t, &o, "2026-05-06").await;
+    let free = requests::fee_notice(t.app(), &o, first, FeeMethod::ByCount).await;
+    assert!(free.is_err(), "{free:?}");
+    t.tdb.cleanup().await;
+}
+
+/// Every outcome of the national taxonomy produces its reply letter (snapshots).
+#[tokio::test]
+async fn every_outcome_produces_its_letter() {
+    let t = TestApp::new().await;
+    let o = officer(&t).await;
+    for outcome in ReplyOutcome::ALL {
+        let id = receive(&t, &o, "2026-03-02").await;
+        let mut rp = reply(*outcome);
+        match outcome {
+            ReplyOutcome::CorrectionOverdue => {
+                t.app().set_today(Some(d("2026-03-03")));
+                requests::ask_correction(t.app(), &o, id, "补充身份证明", d("2026-03-06"))
+                    .await
+                    .unwrap();
+                t.app().set_today(Some(d("2026-03-09")));
+            }
+            ReplyOutcome::FeeUnpaid => {
+                t.app().set_today(Some(d("2026-03-03")));
+                requests::fee_notice(t.app(), &o, id, FeeMethod::ByPages { pages: 60 })
+                    .await
+                    .unwrap();
+                t.app().set_today(Some(d("2026-04-03")));
+            }
+            ReplyOutcome::Partial => {
+                rp.released = Some(Released::Text {
+                    title: "2025年度部门预算（公开部分）".into(),
+                    text: "一、收入预算 3,210 万元\n二、支出预算 3,210 万元\n（第三方信息已删除）"
+                        .into(),
+                });
+                t.app().set_today(Some(d("2026-03-10")));
+            }
+            _ => t.app().set_today(Some(d("2026-03-10"))),
+        }
+        let (r, letter) = requests::reply(t.app(), &o, id, rp).await.unwrap();
+        assert_eq!(r.outcome.as_deref(), Some(outcome.as_str()));
+        let (_, body) = requests::letter(t.app(), letter.id).await.unwrap();
+        let text = format!(
+            "{}\n{}\n{}\n{}\n{}\n{}",
+            body.title,
+            body.recipient,
+            body.paragraphs.join("\n"),
+            body.closing.join("\n"),
+            body.issuer,
+            body.date
+        )
+        // The number's sequence depends on the order of the loop, not on the letter.
+        .replace(&letter.number, "<number>")
+        .replace(&r.request_no, "<request>");
+        insta::assert_snapshot!(format!("letter_{}", outcome.as_str()), text);
+    }
+    t.tdb.cleanup().await;
+}
+
+#[tokio::test]
+async fn released_pdf_still_holding_an_id_number_is_refused() {
+    let t = TestApp::new().await;
+    let o = officer(&t).await;
+    let id = receive(&t, &o, "2026-03-02").await;
+    t.app().set_today(Some(d("2026-03-10")));
+    let leaky = Reply {
+        released: Some(Released::Pdf(RequestFile {
+            filename: "budget.pdf".into(),
+            bytes: pdf_with_text("Contractor ID 350503198506150026 budget 3210"),
+        })),
+        ..reply(ReplyOutcome::Partial)
+    };
+    let e = requests::reply(t.app(), &o, id, leaky).await.unwrap_err();
+    let msg = format!("{e:?}");
+    assert!(msg.contains("身份证号码"), "{msg}");
+    assert!(msg.contains("已阻止发布"), "{msg}");
+    // Nothing was written.
+    let v = requests::view(t.app(), &o, id).await.unwrap();
+    assert_eq!(v.status, RequestStatus::Open);
+    assert_eq!(v.letters.len(), 1, "only the receipt");
+    assert!(v.files.is_empty());
+    // A name listed as hidden is caught too, and a clean file goes out.
+    let named = Reply {
+        released: Some(Released::Pdf(RequestFile {
+            filename: "budget.pdf".into(),
+            bytes: pdf_with_text("Approved by Zhang Wei, budget 3210"),
+        })),
+        hidden: vec!["Zhang Wei".into()],
+        ..reply(ReplyOutcome::Partial)
+    };
+    assert!(requests::reply(t.app(), &o, id, named).await.is_err());
+    let clean = Reply {
+        released: Some(Released::Pdf(RequestFile {
+            filename: "budget.pdf".into(),
+            bytes: pdf_with_text("Budget 2025: income 3210, expenditure 3210"),
+        })),
+        hidden: vec!["Zhang Wei".into()],
+        ..reply(ReplyOutcome::Partial)
+    };
+    let (r, _) = requests::reply(t.app(), &o, id, clean).await.unwrap();
+    assert_eq!(r.outcome.as_deref(), Some("partial"));
+    let v = requests::view(t.app(), &o, id).await.unwrap();
+    assert_eq!(v.files.len(), 1);
+    assert_eq!(v.files[0].purpose, "released");
+    t.tdb.cleanup().await;
+}
+
+#[tokio::test]
+async fn online_requests_are_tracked_with_number_and_password() {
+    let t = TestApp::new().await;
+    t.app().set_today(Some(d("2026-03-02")));
+    let anon = Ctx::anonymous(None, None);
+    let mut req = new_request("2026-03-02");
+    req.received_on = None;
+    let (r, _) = requests::apply_online(t.app(), &anon, req, "secret-77", None, vec![])
+        .await
+        .unwrap();
+    assert_eq!(r.channel, "online");
+    assert_eq!(r.received_on, d("2026-03-02"));
+    let seen = requests::track(t.app(), &r.request_no, "secret-77").await.unwrap();
+    assert_eq!(seen.request.id, r.id);
+    assert!(!seen.masked_id.contains("19900101"), "{}", seen.masked_id);
+    let wrong = requests::track(t.app(), &r.request_no, "secret-78").await;
+    assert!(matches!(wrong, Err(AppError::InvalidCredentials)));
+    let unknown = requests::track(t.app(), "YSQ2026999999", "secret-77").await;
+    assert!(matches!(unknown, Err(AppError::InvalidCredentials)));
+    // Bad identity is refused by field.
+    let mut bad = new_request("2026-03-02");
+    bad.id_number = "350502199001011234".into();
+    let e = requests::apply_online(t.app(), &anon, bad, "secret-77", None, vec![])
+        .await
+        .unwrap_err();
+    assert!(format!("{e:?}").contains("id_number"), "{e:?}");
+    t.tdb.cleanup().await;
+}
