@@ -17,8 +17,9 @@ use onewindow_domain::disclosure::request::{
 use onewindow_domain::identity::{ApplicantId, CreditCode, ResidentId};
 use onewindow_domain::masking::mask_applicant_id;
 use onewindow_domain::org::Permission;
-use onewindow_storage::disclosure::{
-    self as store, AppealRow, ConsultationRow, EventRow, FileRow, LetterRow, RequestRow,
+use onewindow_storage::disclosure as store;
+pub use onewindow_storage::disclosure::{
+    AppealRow, ConsultationRow, EventRow, FileRow, LetterRow, RequestRow,
 };
 use onewindow_storage::{H, audit};
 use serde::{Deserialize, Serialize};
@@ -1459,6 +1460,37 @@ pub async fn track(app: &App, request_no: &str, password: &str) -> AppResult<Pub
     };
     if !ok {
         return Err(AppError::InvalidCredentials);
+    }
+    public_view(app, r).await
+}
+
+/// A link token for the applicant's pages after a successful [`track`]: derived from the
+/// stored password hash (salted), so it cannot be guessed without the database and changes
+/// with the password.
+pub fn access_token(r: &RequestRow) -> Option<String> {
+    r.query_password_hash.as_ref().map(|h| {
+        onewindow_storage::sha256_hex(format!("{h}:{}", r.request_no).as_bytes())[..32].to_string()
+    })
+}
+
+/// The applicant's view through a link token from [`access_token`].
+pub async fn track_by_token(app: &App, request_no: &str, token: &str) -> AppResult<PublicRequest> {
+    let r = {
+        let mut c = app.db.conn().await?;
+        store::find_request(c.h(), request_no.trim()).await?
+    };
+    let Some(r) = r else {
+        return Err(AppError::NotFound);
+    };
+    let ok = access_token(&r).is_some_and(|t| {
+        t.len() == token.len()
+            && t.bytes()
+                .zip(token.bytes())
+                .fold(0u8, |a, (x, y)| a | (x ^ y))
+                == 0
+    });
+    if !ok {
+        return Err(AppError::NotFound);
     }
     public_view(app, r).await
 }

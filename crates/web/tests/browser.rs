@@ -549,3 +549,184 @@ async fn company_bundle_from_window_to_public_status() {
     save_screenshot(&c, "status").await;
     c.close().await.unwrap();
 }
+
+/// 依申请公开 end to end: a citizen applies online, the officer replies 部分公开 with a
+/// rebuilt release, the citizen follows the request and downloads the reply letter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn citizen_applies_officer_replies_partially_citizen_downloads_the_letter() {
+    let Some(d) = driver() else { return };
+    let (addr, _t) = spawn_app().await;
+    let c = browser(&d).await;
+    let base = format!("http://{addr}");
+
+    // The citizen applies on the portal.
+    c.goto(&format!("{base}/ysqgk/apply")).await.unwrap();
+    for (id, value) in [
+        ("applicant_name", "林晓"),
+        ("id_number", "35050219900101123X"),
+        ("phone", "13912345678"),
+        ("email", "lin@example.cn"),
+        ("description", "2025年度泉州市行政服务中心部门预算"),
+        ("query_password", "lin-secret-7"),
+        ("query_password2", "lin-secret-7"),
+    ] {
+        c.find(Locator::Id(id))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    c.find(Locator::Id("ysq-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let no = c
+        .wait()
+        .for_element(Locator::Id("ysq-no"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(no.starts_with("YSQ"), "{no}");
+    save_screenshot(&c, "ysq_applied").await;
+
+    // The disclosure officer finds it and replies 部分公开 with the disclosable part.
+    login_as(&c, &base, "disclosure", "/ysqgk/requests").await;
+    c.find(Locator::LinkText(&no))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("reply-form"))
+        .await
+        .unwrap();
+    c.find(Locator::Css("#outcome option[value=partial]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Id("reason"))
+        .await
+        .unwrap()
+        .send_keys("预算明细中含有供应商的个人信息，已作区分处理")
+        .await
+        .unwrap();
+    c.find(Locator::Id("released_text"))
+        .await
+        .unwrap()
+        .send_keys("一、收入预算 3,210 万元\n二、支出预算 3,210 万元")
+        .await
+        .unwrap();
+    c.find(Locator::Id("reply-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let status = c
+        .wait()
+        .for_element(Locator::Id("ysq-status"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(status.contains("部分公开"), "{status}");
+    save_screenshot(&c, "ysq_replied").await;
+
+    // The citizen looks the request up and downloads the reply letter.
+    c.delete_all_cookies().await.unwrap();
+    c.goto(&format!("{base}/ysqgk/track")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Id("no"))
+        .await
+        .unwrap()
+        .send_keys(&no)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys("lin-secret-7")
+        .await
+        .unwrap();
+    c.find(Locator::Id("track-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let st = c
+        .wait()
+        .for_element(Locator::Id("ysq-status"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(st.contains("部分公开"), "{st}");
+    assert!(
+        c.find(Locator::Id("ysq-files")).await.is_ok(),
+        "the released file is listed"
+    );
+    let href = c
+        .find(Locator::Css("#ysq-letters li:last-child a.docx"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    save_screenshot(&c, "ysq_tracked").await;
+    // Download it through the same session (the browser would save it): a real DOCX.
+    let url = if href.starts_with("http") {
+        href
+    } else {
+        format!("{base}{href}")
+    };
+    let bytes = reqwest_get(&url).await;
+    assert!(bytes.starts_with(b"PK\x03\x04"), "a DOCX (zip) file");
+    let text = String::from_utf8_lossy(&unzip_document_xml(&bytes)).to_string();
+    assert!(text.contains("部分公开"), "the letter says 部分公开");
+}
+
+async fn reqwest_get(url: &str) -> Vec<u8> {
+    // A plain HTTP/1.1 GET over a TCP socket: the link carries its own token, no cookie needed.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let u = url.trim_start_matches("http://");
+    let (host, path) = u.split_at(u.find('/').unwrap());
+    let mut s = tokio::net::TcpStream::connect(host).await.unwrap();
+    s.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await.unwrap();
+    let at = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let head = String::from_utf8_lossy(&buf[..at]).to_string();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(
+        !head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
+        "{head}"
+    );
+    buf[at..].to_vec()
+}
+
+fn unzip_document_xml(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut f = z.by_name("word/document.xml").unwrap();
+    let mut out = Vec::new();
+    f.read_to_end(&mut out).unwrap();
+    out
+}

@@ -8,6 +8,7 @@ pub mod guide;
 pub mod layout;
 pub mod login;
 pub mod public;
+pub mod requests;
 pub mod staff;
 
 use axum::Router;
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .merge(catalog_admin::router())
         .merge(cases::router())
         .merge(applicant::router())
+        .merge(requests::router())
         .merge(login::router())
         .merge(staff::router())
         .merge(admin::router())

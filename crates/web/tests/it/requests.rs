@@ -109,7 +109,10 @@ async fn deadlines_follow_the_worked_examples_on_every_backend() {
         assert_eq!(r.due_date, Some(d("2025-11-27")), "{backend}");
         assert_eq!(letter.kind, "extension");
         let again = requests::extend(t.app(), &o, id, "主任 王明", "再延").await;
-        assert!(matches!(again, Err(AppError::Conflict { .. })), "{backend}: {again:?}");
+        assert!(
+            matches!(again, Err(AppError::Conflict { .. })),
+            "{backend}: {again:?}"
+        );
         // Across the year boundary: 2025-12-31 → 2026-01-29.
         let id2 = receive(&t, &o, "2025-12-31").await;
         let v2 = requests::view(t.app(), &o, id2).await.unwrap();
@@ -135,10 +138,15 @@ async fn correction_restarts_the_clock_from_the_completed_request() {
     let o = officer(&t).await;
     let id = receive(&t, &o, "2026-02-10").await;
     t.app().set_today(Some(d("2026-02-12")));
-    let (r, letter) =
-        requests::ask_correction(t.app(), &o, id, "请写明所需信息的文号或年份", d("2026-02-27"))
-            .await
-            .unwrap();
+    let (r, letter) = requests::ask_correction(
+        t.app(),
+        &o,
+        id,
+        "请写明所需信息的文号或年份",
+        d("2026-02-27"),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.status, RequestStatus::AwaitingCorrection.as_str());
     assert_eq!(r.due_date, None, "the clock is stopped");
     assert_eq!(letter.kind, "correction");
@@ -195,9 +203,17 @@ async fn consultation_and_fee_notice_stop_the_clock() {
             .await
             .is_err()
     );
-    let r = requests::consultation_answer(t.app(), &o, id, cid, "object", "涉及商业秘密", d("2026-03-03"))
-        .await
-        .unwrap();
+    let r = requests::consultation_answer(
+        t.app(),
+        &o,
+        id,
+        cid,
+        "object",
+        "涉及商业秘密",
+        d("2026-03-03"),
+    )
+    .await
+    .unwrap();
     // Same days as the domain example: 2026-03-24 instead of 2026-03-16.
     assert_eq!(r.due_date, Some(d("2026-03-24")));
     assert_eq!(r.status, RequestStatus::Open.as_str());
@@ -216,7 +232,9 @@ async fn consultation_and_fee_notice_stop_the_clock() {
     assert_eq!(r.due_date, None, "stopped while the fee is unpaid");
     assert!(letter.body.contains("100 元"), "{}", letter.body);
     t.app().set_today(Some(d("2026-04-03")));
-    let r = requests::fee_paid(t.app(), &o, last, d("2026-04-03")).await.unwrap();
+    let r = requests::fee_paid(t.app(), &o, last, d("2026-04-03"))
+        .await
+        .unwrap();
     assert_eq!(r.status, RequestStatus::Open.as_str());
     // Received 04-01; the notice went out 04-02 and was paid 04-03: one working day kept out.
     let cal = t.app().case_calendar();
@@ -342,7 +360,9 @@ async fn online_requests_are_tracked_with_number_and_password() {
         .unwrap();
     assert_eq!(r.channel, "online");
     assert_eq!(r.received_on, d("2026-03-02"));
-    let seen = requests::track(t.app(), &r.request_no, "secret-77").await.unwrap();
+    let seen = requests::track(t.app(), &r.request_no, "secret-77")
+        .await
+        .unwrap();
     assert_eq!(seen.request.id, r.id);
     assert!(!seen.masked_id.contains("19900101"), "{}", seen.masked_id);
     let wrong = requests::track(t.app(), &r.request_no, "secret-78").await;
