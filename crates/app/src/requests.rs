@@ -186,7 +186,6 @@ async fn store_letter(
     abbr: &str,
     title: &str,
     paragraphs: Vec<String>,
-    table: Option<(Vec<String>, Vec<Vec<String>>)>,
 ) -> AppResult<LetterRow> {
     let today = app.today();
     let year = today.year();
@@ -196,15 +195,14 @@ async fn store_letter(
     let masked = ApplicantId::parse(&r.id_number)
         .map(|a| mask_applicant_id(&a))
         .unwrap_or_else(|_| "***".into());
-    let (headers, rows) = table.unwrap_or_default();
     let body = NoticeBody {
         title: title.to_string(),
         number: number.clone(),
         issuer: app.settings.center_name.clone(),
         recipient: format!("{}（{}）：", r.applicant_name, masked),
         paragraphs,
-        headers,
-        rows,
+        headers: Vec::new(),
+        rows: Vec::new(),
         closing: vec![format!(
             "申请编号：{}。可凭申请编号和查询密码在{}网站“依申请公开”栏目查询办理进度、查看答复。",
             r.request_no, app.settings.center_name
@@ -441,7 +439,6 @@ async fn create(
                 row.due_date.map(date_zh).unwrap_or_default()
             ),
         ],
-        None,
     )
     .await?;
     store::insert_event(
@@ -578,7 +575,6 @@ pub async fn ask_correction(
                 date_zh(due)
             ),
         ],
-        None,
     )
     .await?;
     finish_change(
@@ -675,7 +671,6 @@ pub async fn extend(
                 r.due_date.map(date_zh).unwrap_or_default()
             ),
         ],
-        None,
     )
     .await?;
     let detail = json!({"approved_by": approved_by, "reason": reason, "due": r.due_date, "letter": letter.number});
@@ -758,7 +753,6 @@ pub async fn consult(
             ),
             format!("请于{}前（自收到本函之日起 15 个工作日内）提出意见，{silence}。", date_zh(due)),
         ],
-        None,
     )
     .await?;
     finish_change(
@@ -921,7 +915,6 @@ pub async fn fee_notice(
                 date_zh(due)
             ),
         ],
-        None,
     )
     .await?;
     finish_change(
@@ -1222,7 +1215,6 @@ pub async fn reply(app: &App, ctx: &Ctx, id: i64, rp: Reply) -> AppResult<(Reque
         "公开答",
         rp.outcome.title(),
         paragraphs,
-        None,
     )
     .await?;
     if let Some((filename, media, size, sha)) = released {
