@@ -518,6 +518,16 @@ async fn resolve(mut h: H<'_>, plan: &PlanRef) -> AppResult<Resolved> {
     Ok(Resolved { row, def, guides })
 }
 
+/// The stored plan version of a single-item plan, stored anew when the guide changed it (inside
+/// the intake transaction, so that two intakes cannot both store it).
+async fn item_plan_row(mut h: H<'_>, def: &PlanDef) -> AppResult<PlanRow> {
+    let text = serde_json::to_string(def).map_err(unexpected)?;
+    Ok(match store::active_plan(h.re(), &def.code).await? {
+        Some(r) if r.def == text => r,
+        _ => store::insert_plan(h.re(), &def.code, &def.name, false, &text).await?,
+    })
+}
+
 /// The union of the materials of every item in the plan, each named once (一套材料: the
 /// applicant submits a material once per case, not once per department).
 fn checklist_of(r: &Resolved) -> Vec<MaterialCheck> {
@@ -809,8 +819,14 @@ pub(crate) async fn create_case(
     }
     let summary: String = req.summary.trim().chars().take(2000).collect();
 
-    let mut tx = app.db.begin().await?;
-    let r = resolve(tx.h(), &req.plan).await?;
+    // Resolve the plan against the published catalog and read the departments before taking
+    // the writer: only the writes hold it.
+    let (mut r, depts) = {
+        let mut c = app.db.conn().await?;
+        let r = resolve_read(c.h(), &req.plan).await?;
+        let depts = Depts::load(c.h()).await?;
+        (r, depts)
+    };
     if let Some(p) = r.def.validate().first() {
         return Err(AppError::Domain(DomainError::field(
             "plan",
@@ -828,6 +844,10 @@ pub(crate) async fn create_case(
             (CaseStatus::PreReview.apply(action)?, Some(kind))
         }
     };
+    let mut tx = app.db.begin().await?;
+    if let PlanRef::Item(_) = &req.plan {
+        r.row = item_plan_row(tx.h(), &r.def).await?;
+    }
     let ap = store::upsert_applicant(
         tx.h(),
         applicant.as_str(),
@@ -906,14 +926,15 @@ pub(crate) async fn create_case(
         row.tolerated_due = Some(*promised_by);
         row.tolerated_open = true;
     }
-    let depts = Depts::load(tx.h()).await?;
-    let mut row = store::insert_case(tx.h(), &row).await?;
-    // Tasks exist from the start (waiting), so every department sees the whole plan.
+    // Tasks exist from the start (waiting), so every department sees the whole plan. On
+    // acceptance the first stage opens and every due date is computed before anything is
+    // stored: one insert for the case, one for its tasks.
     let situation = req
         .situation
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty());
+    let mut tasks = Vec::new();
     for (si, s) in r.def.stages.iter().enumerate() {
         for t in &s.tasks {
             let dept = depts.by_name(&t.department)?;
@@ -928,43 +949,39 @@ pub(crate) async fn create_case(
                 })
                 .unwrap_or("");
             let days = t.days.or_else(|| g.map(|g| g.promised_days)).unwrap_or(1);
-            store::insert_task(
-                tx.h(),
-                &TaskRow {
-                    id: 0,
-                    case_id: row.id,
-                    stage: i64::try_from(si).unwrap_or(0),
-                    stage_name: s.name.clone(),
-                    department_id: dept.id,
-                    role: t.role.as_str().to_string(),
-                    name: t.name.clone(),
-                    task_code: t.task_code.clone(),
-                    days: i64::from(days),
-                    authority_required: authority.to_string(),
-                    status: TaskStatus::Waiting.as_str().to_string(),
-                    opened_on: None,
-                    due_date: None,
-                    opinion: None,
-                    checklist: None,
-                    decided_by: None,
-                    decided_by_name: None,
-                    decided_at: None,
-                    version: 1,
-                },
-            )
-            .await?;
+            tasks.push(TaskRow {
+                id: 0,
+                case_id: 0,
+                stage: i64::try_from(si).unwrap_or(0),
+                stage_name: s.name.clone(),
+                department_id: dept.id,
+                role: t.role.as_str().to_string(),
+                name: t.name.clone(),
+                task_code: t.task_code.clone(),
+                days: i64::from(days),
+                authority_required: authority.to_string(),
+                status: TaskStatus::Waiting.as_str().to_string(),
+                opened_on: None,
+                due_date: None,
+                opinion: None,
+                checklist: None,
+                decided_by: None,
+                decided_by_name: None,
+                decided_at: None,
+                version: 1,
+            });
         }
     }
-    for f in files {
-        f.insert(tx.h(), row.id).await?;
-    }
-    let mut tasks = store::tasks_of(tx.h(), row.id).await?;
     if status == CaseStatus::InReview {
         start_clocks(app, &mut row, &mut tasks, today)?;
-        for t in &tasks {
-            store::save_task(tx.h(), t).await?;
-        }
-        row.version = store::save_case(tx.h(), &row).await?;
+    }
+    let row = store::insert_case(tx.h(), &row).await?;
+    for t in tasks.iter_mut() {
+        t.case_id = row.id;
+    }
+    store::insert_tasks(tx.h(), &tasks).await?;
+    for f in files {
+        f.insert(tx.h(), row.id).await?;
     }
     let notice = match action {
         Some(kind) => {
@@ -1248,14 +1265,26 @@ async fn decide(
         Principal::Anonymous => return Err(AppError::Unauthenticated),
     };
     let today = app.today();
-    let mut tx = app.db.begin().await?;
-    let task0 = store::get_task(tx.h(), task_id).await?;
-    if case_id.is_some_and(|c| c != task0.case_id) {
-        return Err(AppError::NotFound);
-    }
-    let depts = Depts::load(tx.h()).await?;
+    // Reads that do not need the case lock happen before taking the writer: the task's
+    // department (for the permission check), the departments, the signer's authority and the
+    // item's review standards. Everything the decision depends on is read again under the lock.
+    let (task0, depts, signer_level, standards) = {
+        let mut c = app.db.conn().await?;
+        let task0 = store::get_task(c.h(), task_id).await?;
+        if case_id.is_some_and(|c| c != task0.case_id) {
+            return Err(AppError::NotFound);
+        }
+        let depts = Depts::load(c.h()).await?;
+        let level = match &user {
+            Some(u) => store::sign_authority(c.h(), u.id.get()).await?,
+            None => None,
+        };
+        let standards = standards_of(c.h(), task0.task_code.as_deref()).await?;
+        (task0, depts, level, standards)
+    };
     let target = depts.target(task0.department_id)?;
     ctx.require(Permission::ReviewCases, &target)?;
+    let mut tx = app.db.begin().await?;
     let (mut row, mut tasks) = load_locked(tx.h(), task0.case_id).await?;
     let idx = tasks
         .iter()
@@ -1299,11 +1328,10 @@ async fn decide(
     let decides_item = tasks[idx].task_code.is_some();
     if is_lead || decides_item {
         ctx.require(Permission::DecideCases, &target)?;
-        if let Some(u) = &user {
-            let level = store::sign_authority(tx.h(), u.id.get()).await?;
-            if let Some(req) = Authority::parse(&tasks[idx].authority_required) {
-                check_signing_authority(signer_authority(level.as_deref()), req)?;
-            }
+        if user.is_some()
+            && let Some(req) = Authority::parse(&tasks[idx].authority_required)
+        {
+            check_signing_authority(signer_authority(signer_level.as_deref()), req)?;
         }
     }
     let opinion = d.opinion.trim().to_string();
@@ -1348,7 +1376,6 @@ async fn decide(
         }
     }
     // Review standards of the item (技术审查 / 专家评审 / 现场踏勘) must all be met to approve.
-    let standards = standards_of(tx.h(), tasks[idx].task_code.as_deref()).await?;
     let unknown: Vec<&String> = d
         .checked
         .iter()
