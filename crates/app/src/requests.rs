@@ -1536,6 +1536,59 @@ pub async fn letter(app: &App, letter_id: i64) -> AppResult<(LetterRow, NoticeBo
     Ok((l, body))
 }
 
+/// The year's figures for the annual report: table 三 (domain-rules §2.3) and the processing
+/// fees collected (section 六, in yuan: fees paid during the year).
+#[derive(Debug, Clone, Serialize)]
+pub struct YearFigures {
+    /// The year.
+    pub year: i32,
+    /// Table 三, `[row - 1][column - 1]`.
+    pub table3: [[u64; 7]; 25],
+    /// 信息处理费 collected, yuan.
+    pub fees_collected: i64,
+}
+
+/// Compute the year's figures from the stored requests (carry-over included).
+pub async fn year_figures(app: &App, ctx: &Ctx, year: i32) -> AppResult<YearFigures> {
+    ctx.require_any(Permission::HandleDisclosureRequests)
+        .or_else(|_| ctx.require_any(Permission::ViewAnalytics))?;
+    let (Some(first), Some(last)) = (
+        NaiveDate::from_ymd_opt(year, 1, 1),
+        NaiveDate::from_ymd_opt(year, 12, 31),
+    ) else {
+        return Err(bad("year", "年份无效", "year: out of range"));
+    };
+    let mut c = app.db.conn().await?;
+    let rows = store::requests_between(c.h(), first, last).await?;
+    let mut entries = Vec::with_capacity(rows.len());
+    let mut fees = 0;
+    for r in &rows {
+        let kind = RequesterKind::parse(&r.requester_kind).ok_or_else(|| {
+            unexpected(anyhow::anyhow!("bad requester kind {}", r.requester_kind))
+        })?;
+        let replied = match (
+            r.replied_on,
+            r.outcome.as_deref().and_then(ReplyOutcome::parse),
+        ) {
+            (Some(d), Some(o)) => Some((d, o)),
+            _ => None,
+        };
+        entries.push(rules::ReportEntry {
+            kind,
+            received_on: r.received_on,
+            replied,
+        });
+        if r.fee_paid_on.is_some_and(|d| d >= first && d <= last) {
+            fees += r.fee_amount.unwrap_or(0);
+        }
+    }
+    Ok(YearFigures {
+        year,
+        table3: rules::table3(year, &entries),
+        fees_collected: fees,
+    })
+}
+
 /// Recompute every pending request's due date (after a calendar change).
 pub(crate) async fn recompute_all(
     mut h: H<'_>,

@@ -539,6 +539,59 @@ labelled_enum!(
     }
 );
 
+/// One request as the annual report sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportEntry {
+    /// Applicant type (the column).
+    pub kind: RequesterKind,
+    /// 收到申请之日.
+    pub received_on: NaiveDate,
+    /// Reply day and outcome, if replied.
+    pub replied: Option<(NaiveDate, ReplyOutcome)>,
+}
+
+/// Table 三 of the annual report for `year` (domain-rules §2.3, 2021 format): 25 rows × 7
+/// columns (`table[r - 1][c - 1]`, rows r1–r25, columns c1–c6 by applicant type, c7 total).
+///
+/// - r1 new requests received in the year; r2 carried over from the year before (received
+///   earlier, not replied by 1 January);
+/// - r3–r23 requests of r1 + r2 replied in the year, by outcome; r24 their total;
+/// - r25 carried over to the next year (of r1 + r2, not replied by 31 December).
+///
+/// So r1 + r2 = r24 + r25 in every column, and r2 of a year equals r25 of the year before.
+pub fn table3(year: i32, entries: &[ReportEntry]) -> [[u64; 7]; 25] {
+    let mut t = [[0u64; 7]; 25];
+    let (Some(first), Some(last)) = (
+        NaiveDate::from_ymd_opt(year, 1, 1),
+        NaiveDate::from_ymd_opt(year, 12, 31),
+    ) else {
+        return t;
+    };
+    let mut add = |row: usize, col: usize| {
+        t[row - 1][col - 1] += 1;
+        t[row - 1][6] += 1;
+    };
+    for e in entries {
+        if e.received_on > last {
+            continue;
+        }
+        let replied_before = e.replied.is_some_and(|(d, _)| d < first);
+        if e.received_on < first && replied_before {
+            continue;
+        }
+        let col = e.kind.report_column();
+        add(if e.received_on >= first { 1 } else { 2 }, col);
+        match e.replied {
+            Some((d, outcome)) if d <= last => {
+                add(outcome.report_row(), col);
+                add(24, col);
+            }
+            _ => add(25, col),
+        }
+    }
+    t
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -627,6 +680,64 @@ mod tests {
         assert_eq!(fee_by_pages(31), 10);
         assert_eq!(fee_by_pages(100), 700);
         assert_eq!(fee_by_pages(250), 4_700, "domain-rules §1.6 example");
+    }
+
+    #[test]
+    fn table3_carries_requests_over_the_year_boundary() {
+        let e = |kind, rec: &str, rep: Option<(&str, ReplyOutcome)>| ReportEntry {
+            kind,
+            received_on: d(rec),
+            replied: rep.map(|(x, o)| (d(x), o)),
+        };
+        let entries = [
+            // Received and answered in 2025: not in 2026 at all.
+            e(
+                RequesterKind::NaturalPerson,
+                "2025-03-01",
+                Some(("2025-03-20", ReplyOutcome::Disclosed)),
+            ),
+            // Received in December 2025, answered in January 2026: carried over (r2).
+            e(
+                RequesterKind::Commercial,
+                "2025-12-30",
+                Some(("2026-01-20", ReplyOutcome::Partial)),
+            ),
+            // New in 2026, answered.
+            e(
+                RequesterKind::NaturalPerson,
+                "2026-02-10",
+                Some(("2026-03-01", ReplyOutcome::NotHeld)),
+            ),
+            // New in 2026, answered in 2027: carried to 2027 (r25).
+            e(
+                RequesterKind::LegalService,
+                "2026-12-28",
+                Some(("2027-01-10", ReplyOutcome::Disclosed)),
+            ),
+            // Received in 2027: not in 2026.
+            e(RequesterKind::NaturalPerson, "2027-01-02", None),
+        ];
+        let t = table3(2026, &entries);
+        assert_eq!(t[0][6], 2, "r1 new");
+        assert_eq!(t[1][6], 1, "r2 carried over");
+        assert_eq!(t[1][1], 1, "r2 is a 商业企业");
+        assert_eq!(t[3][6], 1, "r4 部分公开");
+        assert_eq!(t[12][0], 1, "r13 不掌握, 自然人");
+        assert_eq!(t[23][6], 2, "r24 total");
+        assert_eq!(t[24][4], 1, "r25 法律服务机构");
+        for c in 0..7 {
+            assert_eq!(
+                t[0][c] + t[1][c],
+                t[23][c] + t[24][c],
+                "column {c}: r1 + r2 = r24 + r25"
+            );
+        }
+        for row in &t {
+            assert_eq!(row[6], row[..6].iter().sum::<u64>());
+        }
+        // Next year's r2 is this year's r25.
+        let t27 = table3(2027, &entries);
+        assert_eq!(t27[1], t[24]);
     }
 
     #[test]

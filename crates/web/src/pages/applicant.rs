@@ -348,12 +348,13 @@ async fn apply_page(
 }
 
 /// Text fields and files of a multipart form.
-struct Parts {
-    fields: std::collections::HashMap<String, String>,
-    files: Vec<(String, String, Vec<u8>)>,
+pub(crate) struct Parts {
+    pub(crate) fields: std::collections::HashMap<String, String>,
+    /// (field name, file name, bytes) of every non-empty file.
+    pub(crate) files: Vec<(String, String, Vec<u8>)>,
 }
 
-fn multipart_error(e: impl std::fmt::Display) -> WebError {
+pub(crate) fn multipart_error(e: impl std::fmt::Display) -> WebError {
     AppError::Domain(DomainError::field(
         "files",
         format!("上传内容无法读取：{e}"),
@@ -362,7 +363,7 @@ fn multipart_error(e: impl std::fmt::Display) -> WebError {
     .into()
 }
 
-async fn read_parts(mut mp: Multipart) -> Result<Parts, WebError> {
+pub(crate) async fn read_parts(mut mp: Multipart) -> Result<Parts, WebError> {
     let mut fields = std::collections::HashMap::new();
     let mut files = Vec::new();
     while let Some(field) = mp.next_field().await.map_err(multipart_error)? {

@@ -90,6 +90,12 @@ impl Layout {
                     label: tr.t("nav.review").into(),
                 });
             }
+            if g.has(Permission::HandleDisclosureRequests) {
+                nav.push(NavItem {
+                    href: "/ysqgk/requests",
+                    label: tr.t("nav.ysq").into(),
+                });
+            }
             if g.has(Permission::EditCatalog) || g.has(Permission::ReviewCatalog) {
                 nav.push(NavItem {
                     href: "/catalog",

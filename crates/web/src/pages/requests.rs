@@ -8,14 +8,14 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use onewindow_app::AppError;
 use onewindow_app::cases::NoticeBody;
 use onewindow_app::requests::{
-    self, FeeMethod, NewRequest, PublicRequest, Released, Reply, RequestView,
+    self, FeeMethod, NewRequest, PublicRequest, Released, Reply, RequestFile, RequestView,
 };
 use onewindow_app::requests::{LetterRow, RequestRow};
 use onewindow_domain::DomainError;
@@ -30,19 +30,65 @@ use crate::AppState;
 use crate::caller::{Caller, StaffPage, constant_time_eq};
 use crate::error::{Form, Path, WebError};
 use crate::middleware::cookie;
+use crate::pages::applicant::{Parts, multipart_error, read_parts};
 use crate::pages::cases::NoticePage;
 use crate::pages::layout::Layout;
 use crate::pages::{form_error, render};
 
 /// Double-submit CSRF cookie of the public forms.
 const PUBLIC_CSRF_COOKIE: &str = "ow_ysqcsrf";
+/// Largest request accepted by the forms with a file.
+const UPLOAD_LIMIT: usize = 12 * 1024 * 1024;
+
+/// The fields and files of a form, sent either as `multipart/form-data` (with files) or as
+/// `application/x-www-form-urlencoded` (no files).
+async fn read_form(st: &AppState, req: Request) -> Result<Parts, WebError> {
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if multipart {
+        let mp = Multipart::from_request(req, st)
+            .await
+            .map_err(multipart_error)?;
+        read_parts(mp).await
+    } else {
+        let Form(fields) = Form::<HashMap<String, String>>::from_request(req, st).await?;
+        Ok(Parts {
+            fields,
+            files: Vec::new(),
+        })
+    }
+}
+
+/// The uploaded files of a form field.
+fn files_named(p: &Parts, name: &str) -> Vec<RequestFile> {
+    p.files
+        .iter()
+        .filter(|(n, _, _)| n == name)
+        .map(|(_, filename, bytes)| RequestFile {
+            filename: filename.clone(),
+            bytes: bytes.clone(),
+        })
+        .collect()
+}
 
 /// Routes.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/ysqgk/requests", get(list_page))
-        .route("/ysqgk/requests/new", get(new_page).post(create))
+        .route(
+            "/ysqgk/requests/new",
+            get(new_page)
+                .post(create)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
         .route("/ysqgk/requests/{id}", get(request_page))
+        .route(
+            "/ysqgk/requests/{id}/reply",
+            post(reply_submit).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
         .route("/ysqgk/requests/{id}/{action}", post(action))
         .route("/ysqgk/requests/{id}/letters/{lid}", get(staff_letter))
         .route(
@@ -50,7 +96,12 @@ pub fn router() -> Router<AppState> {
             get(staff_letter_docx),
         )
         .route("/ysqgk/requests/{id}/files/{fid}", get(staff_file))
-        .route("/ysqgk/apply", get(apply_page).post(apply_submit))
+        .route(
+            "/ysqgk/apply",
+            get(apply_page)
+                .post(apply_submit)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
         .route("/ysqgk/track", get(track_page).post(track_submit))
         .route("/ysqgk/r/{no}/{token}", get(public_page))
         .route("/ysqgk/r/{no}/{token}/letters/{lid}", get(public_letter))
@@ -234,12 +285,14 @@ async fn new_page(
 async fn create(
     State(st): State<AppState>,
     StaffPage(c): StaffPage,
-    Form(f): Form<HashMap<String, String>>,
+    req: Request,
 ) -> Result<Response, WebError> {
+    let p = read_form(&st, req).await?;
+    let f = p.fields.clone();
     c.check_csrf(field(&f, "csrf"))?;
     let r = async {
         let req = parse_new(&f, false)?;
-        Ok::<_, WebError>(requests::receive(&st.app, &c.ctx(), req, vec![]).await?)
+        Ok::<_, WebError>(requests::receive(&st.app, &c.ctx(), req, files_named(&p, "scan")).await?)
     }
     .await;
     match r {
@@ -297,8 +350,10 @@ async fn apply_submit(
     State(st): State<AppState>,
     c: Caller,
     headers: HeaderMap,
-    Form(f): Form<HashMap<String, String>>,
+    req: Request,
 ) -> Result<Response, WebError> {
+    let p = read_form(&st, req).await?;
+    let f = p.fields.clone();
     check_public_csrf(&headers, field(&f, "csrf"))?;
     let token = field(&f, "csrf").to_string();
     let r = async {
@@ -497,38 +552,6 @@ async fn action(
             "fee_paid" => {
                 requests::fee_paid(app, &ctx, id, date(&f, "on")?).await?;
             }
-            "reply" => {
-                let outcome = ReplyOutcome::parse(field(&f, "outcome"))
-                    .ok_or_else(|| bad("outcome", "请选择答复类型", "outcome: choose one"))?;
-                let text = field(&f, "released_text");
-                let released = if text.is_empty() {
-                    None
-                } else {
-                    Some(Released::Text {
-                        title: opt(&f, "released_title")
-                            .unwrap_or_else(|| "依申请公开的政府信息".into()),
-                        text: text.to_string(),
-                    })
-                };
-                requests::reply(
-                    app,
-                    &ctx,
-                    id,
-                    Reply {
-                        outcome,
-                        reason: field(&f, "reason").to_string(),
-                        provision: field(&f, "provision").to_string(),
-                        pointer: field(&f, "pointer").to_string(),
-                        released,
-                        hidden: field(&f, "hidden")
-                            .lines()
-                            .map(|s| s.trim().to_string())
-                            .filter(|s| !s.is_empty())
-                            .collect(),
-                    },
-                )
-                .await?;
-            }
             "appeal" => {
                 let kind = AppealKind::parse(field(&f, "kind"))
                     .ok_or_else(|| bad("kind", "请选择类型", "kind: choose one"))?;
@@ -558,6 +581,55 @@ async fn action(
             _ => return Err(AppError::NotFound.into()),
         }
         Ok(())
+    }
+    .await;
+    match r {
+        Ok(()) => Ok(Redirect::to(&format!("/ysqgk/requests/{id}")).into_response()),
+        Err(e) if e.status == StatusCode::NOT_FOUND => Err(e),
+        Err(e) => request_view(&st, &c, id, Some(e)).await,
+    }
+}
+
+async fn reply_submit(
+    State(st): State<AppState>,
+    StaffPage(c): StaffPage,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, WebError> {
+    let p = read_form(&st, req).await?;
+    let f = &p.fields;
+    c.check_csrf(field(f, "csrf"))?;
+    let r = async {
+        let outcome = ReplyOutcome::parse(field(f, "outcome"))
+            .ok_or_else(|| bad("outcome", "请选择答复类型", "outcome: choose one"))?;
+        let text = field(f, "released_text");
+        let released = match files_named(&p, "released_pdf").into_iter().next() {
+            Some(pdf) => Some(Released::Pdf(pdf)),
+            None if !text.is_empty() => Some(Released::Text {
+                title: opt(f, "released_title").unwrap_or_else(|| "依申请公开的政府信息".into()),
+                text: text.to_string(),
+            }),
+            None => None,
+        };
+        requests::reply(
+            &st.app,
+            &c.ctx(),
+            id,
+            Reply {
+                outcome,
+                reason: field(f, "reason").to_string(),
+                provision: field(f, "provision").to_string(),
+                pointer: field(f, "pointer").to_string(),
+                released,
+                hidden: field(f, "hidden")
+                    .lines()
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect(),
+            },
+        )
+        .await?;
+        Ok::<_, WebError>(())
     }
     .await;
     match r {

@@ -244,6 +244,9 @@ async fn consultation_and_fee_notice_stop_the_clock() {
     let first = receive(&t, &o, "2026-05-06").await;
     let free = requests::fee_notice(t.app(), &o, first, FeeMethod::ByCount).await;
     assert!(free.is_err(), "{free:?}");
+    // The fee collected feeds the annual report's section 六.
+    let y = requests::year_figures(t.app(), &o, 2026).await.unwrap();
+    assert_eq!(y.fees_collected, 100);
     t.tdb.cleanup().await;
 }
 
@@ -377,4 +380,216 @@ async fn online_requests_are_tracked_with_number_and_password() {
         .unwrap_err();
     assert!(format!("{e:?}").contains("id_number"), "{e:?}");
     t.tdb.cleanup().await;
+}
+
+/// Requests received in one year and answered in the next are carried over (结转).
+#[tokio::test]
+async fn year_figures_carry_requests_over_on_every_backend() {
+    for tdb in TestDb::all().await {
+        let backend = format!("{:?}", tdb.db.backend());
+        let t = TestApp::over(tdb).await;
+        let o = officer(&t).await;
+        let dec = receive(&t, &o, "2025-12-30").await;
+        t.app().set_today(Some(d("2026-01-05")));
+        requests::reply(t.app(), &o, dec, reply(ReplyOutcome::Disclosed))
+            .await
+            .unwrap();
+        let feb = receive(&t, &o, "2026-02-10").await;
+        t.app().set_today(Some(d("2026-02-20")));
+        requests::reply(t.app(), &o, feb, reply(ReplyOutcome::NotHeld))
+            .await
+            .unwrap();
+        receive(&t, &o, "2026-12-28").await;
+        let y25 = requests::year_figures(t.app(), &o, 2025)
+            .await
+            .unwrap()
+            .table3;
+        let y26 = requests::year_figures(t.app(), &o, 2026)
+            .await
+            .unwrap()
+            .table3;
+        assert_eq!(y25[0][6], 1, "{backend}: 2025 r1");
+        assert_eq!(y25[24][6], 1, "{backend}: 2025 r25 carried to 2026");
+        assert_eq!(y26[1], y25[24], "{backend}: 2026 r2 = 2025 r25");
+        assert_eq!(y26[0][6], 2, "{backend}: 2026 r1");
+        assert_eq!(
+            y26[2][6], 1,
+            "{backend}: 2026 r3 予以公开 (the carried-over one)"
+        );
+        assert_eq!(y26[12][6], 1, "{backend}: 2026 r13 不掌握");
+        assert_eq!(y26[24][6], 1, "{backend}: 2026 r25");
+        for c in 0..7 {
+            assert_eq!(
+                y26[0][c] + y26[1][c],
+                y26[23][c] + y26[24][c],
+                "{backend}: column {c}"
+            );
+        }
+        t.tdb.cleanup().await;
+    }
+}
+
+mod http {
+    use axum::http::StatusCode;
+    use onewindow_testkit::{TestApp, csrf_in};
+
+    fn redact(html: &str) -> String {
+        let re = |s: &str, key: &str| -> String {
+            let mut out = String::new();
+            let mut rest = s;
+            while let Some(i) = rest.find(key) {
+                let (a, b) = rest.split_at(i + key.len());
+                out.push_str(a);
+                let end = b.find('"').unwrap_or(b.len());
+                out.push_str("[redacted]");
+                rest = &b[end..];
+            }
+            out.push_str(rest);
+            out
+        };
+        re(html, "name=\"csrf\" value=\"")
+    }
+
+    #[tokio::test]
+    async fn public_form_answers_bad_input_in_chinese_and_tracks_by_password() {
+        let t = TestApp::new().await;
+        let mut c = t.client();
+        let r = c.get("/ysqgk/apply").await;
+        assert_eq!(r.status, StatusCode::OK);
+        insta::assert_snapshot!("ysq_apply_zh", redact(&r.text));
+        let token = csrf_in(&r.text).unwrap();
+        // Without the double-submit cookie's value: refused.
+        let forged = t
+            .client()
+            .post_form("/ysqgk/apply", &[("csrf", "x"), ("applicant_name", "林晓")])
+            .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        // A bad ID number: 4xx, the field named in Chinese, the entries kept.
+        let fields = |id: &'static str, pw2: &'static str| {
+            vec![
+                ("csrf", token.clone()),
+                ("requester_kind", "natural_person".to_string()),
+                ("applicant_name", "林晓".to_string()),
+                ("id_number", id.to_string()),
+                ("phone", "13912345678".to_string()),
+                ("description", "2025年度部门预算".to_string()),
+                ("info_form", "electronic".to_string()),
+                ("obtain", "pickup".to_string()),
+                ("query_password", "lin-secret-7".to_string()),
+                ("query_password2", pw2.to_string()),
+            ]
+        };
+        let v = fields("350502199001011234", "lin-secret-7");
+        let pairs: Vec<(&str, &str)> = v.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = c.post_form("/ysqgk/apply", &pairs).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+        assert!(r.text.contains("公民身份号码"), "{}", r.text);
+        assert!(r.text.contains("2025年度部门预算"), "entries kept");
+        // Passwords that differ.
+        let v = fields("35050219900101123X", "other-pass");
+        let pairs: Vec<(&str, &str)> = v.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = c.post_form("/ysqgk/apply", &pairs).await;
+        assert!(r.status.is_client_error());
+        assert!(r.text.contains("查询密码不一致"), "{}", r.text);
+        // A good one.
+        let v = fields("35050219900101123X", "lin-secret-7");
+        let pairs: Vec<(&str, &str)> = v.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = c.post_form("/ysqgk/apply", &pairs).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let no = r
+            .text
+            .split("id=\"ysq-no\">")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_string();
+        assert!(no.starts_with("YSQ"), "{no}");
+        // Tracking: a wrong password and an unknown number look the same.
+        let page = c.get("/ysqgk/track").await;
+        let token = csrf_in(&page.text).unwrap();
+        let wrong = c
+            .post_form(
+                "/ysqgk/track",
+                &[("csrf", &token), ("no", &no), ("password", "nope-nope")],
+            )
+            .await;
+        let unknown = c
+            .post_form(
+                "/ysqgk/track",
+                &[
+                    ("csrf", &token),
+                    ("no", "YSQ2099000001"),
+                    ("password", "lin-secret-7"),
+                ],
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::NOT_FOUND);
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+        assert!(wrong.text.contains("申请编号或查询密码不正确"));
+        let ok = c
+            .post_form(
+                "/ysqgk/track",
+                &[("csrf", &token), ("no", &no), ("password", "lin-secret-7")],
+            )
+            .await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+        let to = ok.header("location").unwrap().to_string();
+        assert!(to.starts_with(&format!("/ysqgk/r/{no}/")));
+        let page = c.get(&to).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text.contains("政府信息公开申请登记回执") || page.text.contains("公开收"));
+        // A forged link token is "not found".
+        let forged = c
+            .get(&format!("/ysqgk/r/{no}/0123456789abcdef0123456789abcdef"))
+            .await;
+        assert_eq!(forged.status, StatusCode::NOT_FOUND);
+    }
+
+    #[tokio::test]
+    async fn officer_pages_need_the_disclosure_role() {
+        let t = TestApp::new().await;
+        let mut clerk = t.login("clerk").await;
+        let r = clerk.get("/ysqgk/requests").await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = t.client().get("/ysqgk/requests").await;
+        assert!(
+            r.status.is_redirection() || r.status == StatusCode::UNAUTHORIZED,
+            "{}",
+            r.status
+        );
+        let code = onewindow_domain::identity::CreditCode::synthesize("91350503", "MA2XKD8L")
+            .unwrap()
+            .as_str()
+            .to_string();
+        let mut o = t.login("disclosure").await;
+        let r = o.get("/ysqgk/requests/new").await;
+        assert_eq!(r.status, StatusCode::OK);
+        let token = csrf_in(&r.text).unwrap();
+        // A date of receipt in the future is refused by field.
+        let r = o
+            .post_form(
+                "/ysqgk/requests/new",
+                &[
+                    ("csrf", &token),
+                    ("channel", "registered_mail"),
+                    ("received_on", "2999-01-01"),
+                    ("requester_kind", "commercial"),
+                    ("applicant_name", "泉州市晨光贸易有限公司"),
+                    ("id_number", &code),
+                    ("contact_name", "陈晨"),
+                    ("phone", "13812345678"),
+                    ("description", "企业投资项目核准的批复文件"),
+                    ("info_form", "paper"),
+                    ("obtain", "post"),
+                ],
+            )
+            .await;
+        assert!(r.status.is_client_error(), "{}", r.status);
+        assert!(r.text.contains("收到申请之日不能晚于今天"), "{}", r.text);
+        let r = o.get("/ysqgk/requests").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.text.contains("依申请公开"));
+    }
 }
