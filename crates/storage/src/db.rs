@@ -122,7 +122,10 @@ impl Db {
                 })
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true);
+            // A local file connection does not go stale: no ping before every acquire (it
+            // was a round trip through the connection's worker thread for every read).
             let pool = SqlitePoolOptions::new()
+                .test_before_acquire(false)
                 .max_connections(opts.max_connections.max(1))
                 .acquire_timeout(opts.connect_timeout)
                 .connect_with(co.clone())
