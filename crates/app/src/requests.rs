@@ -1152,6 +1152,26 @@ pub async fn reply(app: &App, ctx: &Ctx, id: i64, rp: Reply) -> AppResult<(Reque
     };
     let mut tx = app.db.begin().await?;
     let (mut r, status) = load_for_change(tx.h(), ctx, id, allowed).await?;
+    // 条例 art. 32: a third party's reasoned objection means no disclosure, unless withholding
+    // would seriously affect the public interest — then the reply must say so (and the third
+    // party is told in writing).
+    let objected: Vec<String> = store::consultations_of(tx.h(), r.id)
+        .await?
+        .into_iter()
+        .filter(|c| c.party_kind == "third_party" && c.answer.as_deref() == Some("object"))
+        .map(|c| c.party)
+        .collect();
+    if !objected.is_empty() && rp.outcome == ReplyOutcome::Disclosed && !reason.contains("公共利益")
+    {
+        return Err(bad(
+            "reason",
+            format!(
+                "第三方（{}）不同意公开。依《政府信息公开条例》第三十二条应不予公开；确因不公开会对公共利益造成重大影响而决定公开的，须在理由中说明对公共利益的影响",
+                objected.join("、")
+            ),
+            "reason: a third party objected (art. 32); disclose only for an overriding public interest, stated in the reasons",
+        ));
+    }
     if status == RequestStatus::AwaitingCorrection
         && !matches!(
             rp.outcome,
@@ -1255,6 +1275,51 @@ pub async fn reply(app: &App, ctx: &Ctx, id: i64, rp: Reply) -> AppResult<(Reque
     .await?;
     tx.commit().await?;
     Ok((r, letter))
+}
+
+/// Close every request whose applicant let a deadline pass: 补正 not supplied by its date
+/// (条例 art. 30: 视为放弃申请, report row r21) or a fee notice unpaid by its date (r22). Each
+/// gets its letter, process-log entry and audit event like a reply by an officer. Run by the
+/// server once an hour and available to officers as a button; returns the requests closed.
+pub async fn close_lapsed(app: &App, ctx: &Ctx) -> AppResult<Vec<String>> {
+    ctx.require_any(Permission::HandleDisclosureRequests)?;
+    let today = app.today();
+    let lapsed: Vec<(i64, ReplyOutcome)> = {
+        let mut c = app.db.conn().await?;
+        store::list_requests(c.h(), true, None, 10_000)
+            .await?
+            .into_iter()
+            .filter_map(|r| match RequestStatus::parse(&r.status) {
+                Some(RequestStatus::AwaitingCorrection)
+                    if r.correction_due.is_some_and(|d| d < today) =>
+                {
+                    Some((r.id, ReplyOutcome::CorrectionOverdue))
+                }
+                Some(RequestStatus::AwaitingFee) if r.fee_due.is_some_and(|d| d < today) => {
+                    Some((r.id, ReplyOutcome::FeeUnpaid))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let mut closed = Vec::new();
+    for (id, outcome) in lapsed {
+        let rp = Reply {
+            outcome,
+            reason: String::new(),
+            provision: String::new(),
+            pointer: String::new(),
+            released: None,
+            hidden: Vec::new(),
+        };
+        match reply(app, ctx, id, rp).await {
+            Ok((r, _)) => closed.push(r.request_no),
+            // Someone handled it meanwhile (the state guard refused): nothing to do.
+            Err(AppError::Conflict { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(closed)
 }
 
 /// Record a reconsideration or lawsuit against a reply (table 四 of the annual report).
@@ -1398,7 +1463,9 @@ pub async fn view(app: &App, ctx: &Ctx, id: i64) -> AppResult<RequestView> {
 /// The officer's list: pending requests (soonest due first, overdue on top) or all, newest
 /// first.
 pub async fn list(app: &App, ctx: &Ctx, pending: bool) -> AppResult<Vec<(RequestRow, Urgency)>> {
-    ctx.require_any(Permission::HandleDisclosureRequests)?;
+    // Officers, and leads who watch the deadlines (read-only).
+    ctx.require_any(Permission::HandleDisclosureRequests)
+        .or_else(|_| ctx.require_any(Permission::ApproveExtensions))?;
     let mut c = app.db.conn().await?;
     let rows = store::list_requests(c.h(), pending, None, 500).await?;
     let cal = app.case_calendar();

@@ -404,6 +404,23 @@ async fn serve(cli: &Cli, args: &crate::ServeArgs) -> anyhow::Result<ExitCode> {
             }
         }
     });
+    // Disclosure requests whose applicant let the 补正 or payment period lapse are closed
+    // (条例 art. 30; fee rules) once an hour, with their letters.
+    let sweeper = Arc::clone(&app);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let ctx = onewindow_app::Ctx::operator();
+            match onewindow_app::requests::close_lapsed(&sweeper, &ctx).await {
+                Ok(closed) if !closed.is_empty() => {
+                    tracing::info!(requests = ?closed, "closed lapsed disclosure requests")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = ?e, "closing lapsed disclosure requests failed"),
+            }
+        }
+    });
     let state = AppState::new(app, web);
     onewindow_web::serve(listener, state)
         .await

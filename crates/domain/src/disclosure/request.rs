@@ -725,10 +725,11 @@ mod tests {
         assert_eq!(t[12][0], 1, "r13 不掌握, 自然人");
         assert_eq!(t[23][6], 2, "r24 total");
         assert_eq!(t[24][4], 1, "r25 法律服务机构");
+        let (r1, r2, r24, r25) = (t[0], t[1], t[23], t[24]);
         for c in 0..7 {
             assert_eq!(
-                t[0][c] + t[1][c],
-                t[23][c] + t[24][c],
+                r1[c] + r2[c],
+                r24[c] + r25[c],
                 "column {c}: r1 + r2 = r24 + r25"
             );
         }

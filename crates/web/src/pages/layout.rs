@@ -90,7 +90,7 @@ impl Layout {
                     label: tr.t("nav.review").into(),
                 });
             }
-            if g.has(Permission::HandleDisclosureRequests) {
+            if g.has(Permission::HandleDisclosureRequests) || g.has(Permission::ApproveExtensions) {
                 nav.push(NavItem {
                     href: "/ysqgk/requests",
                     label: tr.t("nav.ysq").into(),

@@ -78,6 +78,7 @@ fn files_named(p: &Parts, name: &str) -> Vec<RequestFile> {
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/ysqgk/requests", get(list_page))
+        .route("/ysqgk/requests/close-lapsed", post(close_lapsed))
         .route(
             "/ysqgk/requests/new",
             get(new_page)
@@ -151,6 +152,7 @@ struct ListPage {
 #[derive(serde::Deserialize, Default)]
 struct ListQuery {
     all: Option<String>,
+    overdue: Option<String>,
 }
 
 async fn list_page(
@@ -159,9 +161,11 @@ async fn list_page(
     crate::error::Query(q): crate::error::Query<ListQuery>,
 ) -> Result<Response, WebError> {
     let pending = q.all.is_none();
+    let overdue = q.overdue.is_some();
     let rows = requests::list(&st.app, &c.ctx(), pending)
         .await?
         .into_iter()
+        .filter(|(_, u)| !overdue || *u == Urgency::Overdue)
         .map(|(r, u)| {
             let status = onewindow_domain::disclosure::request::RequestStatus::parse(&r.status)
                 .map(|s| s.zh())
@@ -175,6 +179,16 @@ async fn list_page(
         rows,
         pending,
     })
+}
+
+async fn close_lapsed(
+    State(st): State<AppState>,
+    StaffPage(c): StaffPage,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    c.check_csrf(field(&f, "csrf"))?;
+    requests::close_lapsed(&st.app, &c.ctx()).await?;
+    Ok(Redirect::to("/ysqgk/requests").into_response())
 }
 
 // ------------------------------------------------------------------------------------------

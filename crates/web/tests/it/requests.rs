@@ -418,15 +418,84 @@ async fn year_figures_carry_requests_over_on_every_backend() {
         );
         assert_eq!(y26[12][6], 1, "{backend}: 2026 r13 不掌握");
         assert_eq!(y26[24][6], 1, "{backend}: 2026 r25");
+        let (r1, r2, r24, r25) = (y26[0], y26[1], y26[23], y26[24]);
         for c in 0..7 {
-            assert_eq!(
-                y26[0][c] + y26[1][c],
-                y26[23][c] + y26[24][c],
-                "{backend}: column {c}"
-            );
+            assert_eq!(r1[c] + r2[c], r24[c] + r25[c], "{backend}: column {c}");
         }
         t.tdb.cleanup().await;
     }
+}
+
+/// A third party's objection feeds the decision (art. 32), and lapsed deadlines close requests.
+#[tokio::test]
+async fn objection_and_lapsed_deadlines() {
+    let t = TestApp::new().await;
+    let o = officer(&t).await;
+    let id = receive(&t, &o, "2026-03-02").await;
+    t.app().set_today(Some(d("2026-03-03")));
+    requests::consult(t.app(), &o, id, "泉州某建材有限公司", false)
+        .await
+        .unwrap();
+    let cid = requests::view(t.app(), &o, id).await.unwrap().consultations[0].id;
+    t.app().set_today(Some(d("2026-03-05")));
+    requests::consultation_answer(t.app(), &o, id, cid, "object", "商业秘密", d("2026-03-05"))
+        .await
+        .unwrap();
+    t.app().set_today(Some(d("2026-03-10")));
+    let plain = Reply {
+        reason: String::new(),
+        ..reply(ReplyOutcome::Disclosed)
+    };
+    let e = requests::reply(t.app(), &o, id, plain).await.unwrap_err();
+    assert!(format!("{e:?}").contains("第三十二条"), "{e:?}");
+    let overriding = Reply {
+        reason: "不公开会对公共利益造成重大影响：涉及公共安全".into(),
+        ..reply(ReplyOutcome::Disclosed)
+    };
+    requests::reply(t.app(), &o, id, overriding).await.unwrap();
+
+    // 补正 and fee deadlines lapse: the sweep closes exactly those two, with their letters.
+    let a = receive(&t, &o, "2026-04-01").await;
+    let b = receive(&t, &o, "2026-04-01").await;
+    let keep = receive(&t, &o, "2026-04-01").await;
+    t.app().set_today(Some(d("2026-04-02")));
+    requests::ask_correction(t.app(), &o, a, "补充身份证明", d("2026-04-10"))
+        .await
+        .unwrap();
+    requests::fee_notice(t.app(), &o, b, FeeMethod::ByPages { pages: 40 })
+        .await
+        .unwrap();
+    assert!(
+        requests::close_lapsed(t.app(), &o)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    t.app().set_today(Some(d("2026-06-01")));
+    let closed = requests::close_lapsed(t.app(), &o).await.unwrap();
+    assert_eq!(closed.len(), 2, "{closed:?}");
+    let va = requests::view(t.app(), &o, a).await.unwrap();
+    let vb = requests::view(t.app(), &o, b).await.unwrap();
+    let vk = requests::view(t.app(), &o, keep).await.unwrap();
+    assert_eq!(
+        va.request.outcome.as_deref(),
+        Some("other_correction_overdue")
+    );
+    assert_eq!(vb.request.outcome.as_deref(), Some("other_fee_unpaid"));
+    assert_eq!(
+        vk.status,
+        RequestStatus::Open,
+        "an open request is not touched"
+    );
+    assert_eq!(va.letters.last().unwrap().kind, "reply");
+    // Running it again closes nothing more.
+    assert!(
+        requests::close_lapsed(t.app(), &o)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    t.tdb.cleanup().await;
 }
 
 mod http {
