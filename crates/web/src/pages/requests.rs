@@ -440,6 +440,39 @@ struct RequestPage {
     today: String,
 }
 
+/// Chinese labels of stored machine names on the request page.
+fn label(kind: &str) -> &'static str {
+    match kind {
+        "receipt" => "登记回执",
+        "correction" => "补正告知书",
+        "extension" => "延期答复告知书",
+        "consultation" => "征求意见函",
+        "fee" => "缴费通知书",
+        "reply" => "答复书",
+        "identity" => "身份证明",
+        "scan" => "申请书扫描件",
+        "released" => "公开文件",
+        "third_party" => "第三方",
+        "agency" => "其他机关",
+        "agree" => "同意公开",
+        "object" => "不同意公开",
+        "none" => "逾期未答复",
+        k => AppealKind::parse(k)
+            .map(|a| a.zh())
+            .or_else(|| AppealResult::parse(k).map(|r| r.zh()))
+            .unwrap_or(""),
+    }
+}
+
+impl RequestPage {
+    fn zh<'a>(&self, kind: &'a str) -> &'a str {
+        match label(kind) {
+            "" => kind,
+            l => l,
+        }
+    }
+}
+
 async fn request_view(
     st: &AppState,
     c: &Caller,
