@@ -516,9 +516,19 @@ async fn notice_docx(
     if row.case_id != id {
         return Err(AppError::NotFound.into());
     }
+    let footer = format!("文书编号 {} · 本文书由系统生成，可凭编号核验", n.number);
+    notice_body_docx(n, &format!("notice-{nid}.docx"), footer)
+}
+
+/// A notice or letter as a DOCX download.
+pub(crate) fn notice_body_docx(
+    n: NoticeBody,
+    filename: &str,
+    footer: String,
+) -> Result<Response, WebError> {
     let doc = onewindow_documents::NoticeDoc {
         title: n.title,
-        number: n.number.clone(),
+        number: n.number,
         issuer: n.issuer,
         recipient: n.recipient,
         paragraphs: n.paragraphs,
@@ -532,16 +542,13 @@ async fn notice_docx(
         },
         closing: n.closing,
         date: n.date,
-        footer: Some(format!(
-            "文书编号 {} · 本文书由系统生成，可凭编号核验",
-            n.number
-        )),
+        footer: Some(footer),
     };
     let bytes = onewindow_documents::notice_docx(&doc)
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("notice docx: {e}")))?;
     Ok(crate::pages::attachment(
         crate::pages::DOCX,
-        &format!("notice-{nid}.docx"),
+        filename,
         bytes,
     ))
 }

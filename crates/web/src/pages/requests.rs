@@ -707,24 +707,8 @@ fn letter_page(
 }
 
 fn letter_docx(n: NoticeBody, lid: i64) -> Result<Response, WebError> {
-    let doc = onewindow_documents::NoticeDoc {
-        title: n.title,
-        number: n.number.clone(),
-        issuer: n.issuer,
-        recipient: n.recipient,
-        paragraphs: n.paragraphs,
-        table: None,
-        closing: n.closing,
-        date: n.date,
-        footer: Some(format!("文书编号 {} · 本文书由系统生成", n.number)),
-    };
-    let bytes = onewindow_documents::notice_docx(&doc)
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("letter docx: {e}")))?;
-    Ok(crate::pages::attachment(
-        crate::pages::DOCX,
-        &format!("letter-{lid}.docx"),
-        bytes,
-    ))
+    let footer = format!("文书编号 {} · 本文书由系统生成", n.number);
+    crate::pages::cases::notice_body_docx(n, &format!("letter-{lid}.docx"), footer)
 }
 
 async fn staff_letter_of(
