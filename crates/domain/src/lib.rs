@@ -39,6 +39,7 @@ pub mod disclosure;
 pub mod error;
 pub mod identity;
 pub mod ids;
+pub mod license;
 pub mod masking;
 pub mod org;
 pub mod region;
