@@ -192,21 +192,37 @@ async fn store_letter(
     let seq = onewindow_storage::cases::next_counter(h.re(), &format!("ysq-letter:{abbr}:{year}"))
         .await?;
     let number = letter_no(app, abbr, year, seq);
-    let masked = ApplicantId::parse(&r.id_number)
-        .map(|a| mask_applicant_id(&a))
-        .unwrap_or_else(|_| "***".into());
+    // A letter to someone other than the applicant (a consulted third party) carries no
+    // identity number of the applicant and no tracking line (the row passed has none).
+    let (recipient, closing) = if r.id_number.is_empty() {
+        (
+            format!("{}：", r.applicant_name),
+            format!(
+                "联系单位：{}政府信息公开工作机构。",
+                app.settings.center_name
+            ),
+        )
+    } else {
+        let masked = ApplicantId::parse(&r.id_number)
+            .map(|a| mask_applicant_id(&a))
+            .unwrap_or_else(|_| "***".into());
+        (
+            format!("{}（{}）：", r.applicant_name, masked),
+            format!(
+                "申请编号：{}。可凭申请编号和查询密码在{}网站“依申请公开”栏目查询办理进度、查看答复。",
+                r.request_no, app.settings.center_name
+            ),
+        )
+    };
     let body = NoticeBody {
         title: title.to_string(),
         number: number.clone(),
         issuer: app.settings.center_name.clone(),
-        recipient: format!("{}（{}）：", r.applicant_name, masked),
+        recipient,
         paragraphs,
         headers: Vec::new(),
         rows: Vec::new(),
-        closing: vec![format!(
-            "申请编号：{}。可凭申请编号和查询密码在{}网站“依申请公开”栏目查询办理进度、查看答复。",
-            r.request_no, app.settings.center_name
-        )],
+        closing: vec![closing],
         date: date_zh(today),
     };
     let v = serde_json::to_value(&body).map_err(unexpected)?;
@@ -737,8 +753,10 @@ pub async fn consult(
             "逾期未提出意见的，由本机关依照条例的规定决定是否公开",
         )
     };
+    // The letter goes to the consulted party: it names the request, not the applicant.
     let mut letter_row = r.clone();
     letter_row.applicant_name = party.to_string();
+    letter_row.id_number = String::new();
     let letter = store_letter(
         tx.h(),
         app,

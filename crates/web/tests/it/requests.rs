@@ -194,6 +194,15 @@ async fn consultation_and_fee_notice_stop_the_clock() {
         .unwrap();
     assert_eq!(r.status, RequestStatus::Consulting.as_str());
     assert!(letter.body.contains("第三十二条"));
+    // The letter goes to the third party: it names the request, never the applicant.
+    assert!(
+        letter.body.contains("泉州某建材有限公司："),
+        "{}",
+        letter.body
+    );
+    assert!(!letter.body.contains("林晓"), "{}", letter.body);
+    assert!(!letter.body.contains("123X"), "{}", letter.body);
+    assert!(!letter.body.contains("查询密码"), "{}", letter.body);
     t.app().set_today(Some(d("2026-03-03")));
     let v = requests::view(t.app(), &o, id).await.unwrap();
     let cid = v.consultations[0].id;
