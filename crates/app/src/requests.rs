@@ -1522,6 +1522,9 @@ pub struct PublicRequest {
 /// The applicant's view by request number and query password (the same answer for a wrong
 /// number and a wrong password).
 pub async fn track(app: &App, request_no: &str, password: &str) -> AppResult<PublicRequest> {
+    if password.len() > 1024 || request_no.len() > 64 {
+        return Err(AppError::InvalidCredentials);
+    }
     let r = {
         let mut c = app.db.conn().await?;
         store::find_request(c.h(), request_no.trim()).await?
