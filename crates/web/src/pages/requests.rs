@@ -777,6 +777,15 @@ struct PublicPage {
     failed: bool,
 }
 
+impl PublicPage {
+    fn zh<'a>(&self, kind: &'a str) -> &'a str {
+        match label(kind) {
+            "" => kind,
+            l => l,
+        }
+    }
+}
+
 async fn track_page(
     State(st): State<AppState>,
     c: Caller,
