@@ -630,14 +630,9 @@ async fn citizen_applies_officer_replies_partially_citizen_downloads_the_letter(
         .click()
         .await
         .unwrap();
-    let status = c
-        .wait()
-        .for_element(Locator::Id("ysq-status"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    // The request page before the submit has the same element: wait for the new text (the
+    // old element goes stale when the page changes).
+    let status = wait_text(&c, "ysq-status", "部分公开").await;
     assert!(status.contains("部分公开"), "{status}");
     save_screenshot(&c, "ysq_replied").await;
 
@@ -695,6 +690,24 @@ async fn citizen_applies_officer_replies_partially_citizen_downloads_the_letter(
     assert!(bytes.starts_with(b"PK\x03\x04"), "a DOCX (zip) file");
     let text = String::from_utf8_lossy(&unzip_document_xml(&bytes)).to_string();
     assert!(text.contains("部分公开"), "the letter says 部分公开");
+}
+
+/// The text of element `id` once it contains `needle` (or what it says after 10 s), tolerating
+/// the page being replaced meanwhile.
+async fn wait_text(c: &Client, id: &str, needle: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(e) = c.find(Locator::Id(id)).await
+            && let Ok(t) = e.text().await
+        {
+            if t.contains(needle) {
+                return t;
+            }
+            last = t;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    last
 }
 
 async fn reqwest_get(url: &str) -> Vec<u8> {
