@@ -428,7 +428,112 @@ pub async fn seed(app: &App) -> AppResult<DemoSummary> {
         }
     }
     sum.created += seed_cases(app).await?;
+    sum.created += seed_requests(app).await?;
     Ok(sum)
+}
+
+/// A few disclosure requests (依申请公开) so that the officer's list, a request page and the
+/// public tracking have something to show: one answered 部分公开 with a released document, one
+/// waiting for 补正, one being handled. Only when no request exists yet. The online one can be
+/// followed at `/ysqgk/track` with the query password `demo-query-1`.
+async fn seed_requests(app: &App) -> AppResult<usize> {
+    use crate::requests::{self, NewRequest, Released, Reply};
+    use onewindow_domain::disclosure::request::{
+        Channel, InfoForm, Obtain, ReplyOutcome, RequesterKind,
+    };
+    let any = {
+        let mut c = app.db.conn().await?;
+        !onewindow_storage::disclosure::list_requests(c.h(), false, None, 1)
+            .await?
+            .is_empty()
+    };
+    if any {
+        return Ok(0);
+    }
+    let officer = crate::auth::staff_ctx(app, "disclosure").await?;
+    let today = app.today();
+    let person = |name: &str, id: &str, what: &str, channel: Channel| NewRequest {
+        channel,
+        received_on: Some(today),
+        requester_kind: RequesterKind::NaturalPerson,
+        applicant_name: name.into(),
+        id_number: id.into(),
+        legal_rep: None,
+        contact_name: None,
+        phone: Some("13912345678".into()),
+        email: Some("citizen@example.cn".into()),
+        address: None,
+        description: what.into(),
+        doc_ref: None,
+        info_form: InfoForm::Electronic,
+        obtain: Obtain::Email,
+        accept_other_form: true,
+        department_id: None,
+    };
+    let (answered, _) = requests::apply_online(
+        app,
+        &crate::Ctx::anonymous(None, Some("demo".into())),
+        person(
+            "林晓",
+            "35050219900101123X",
+            "2025年度泉州市行政服务中心部门预算及“三公”经费支出情况",
+            Channel::Online,
+        ),
+        "demo-query-1",
+        None,
+        Vec::new(),
+    )
+    .await?;
+    requests::reply(
+        app,
+        &officer,
+        answered.id,
+        Reply {
+            outcome: ReplyOutcome::Partial,
+            reason: "预算明细中含有供应商联系人的个人信息，依《政府信息公开条例》第十五条不予公开，其余部分予以公开。".into(),
+            provision: String::new(),
+            pointer: String::new(),
+            released: Some(Released::Text {
+                title: "泉州市行政服务中心2025年度部门预算（公开部分）".into(),
+                text: "一、收入预算合计 3,210.5 万元\n二、支出预算合计 3,210.5 万元\n三、“三公”经费预算 18.2 万元（供应商信息已删除）".into(),
+            }),
+            hidden: Vec::new(),
+        },
+    )
+    .await?;
+    let (waiting, _) = requests::receive(
+        app,
+        &officer,
+        person(
+            "陈静",
+            "350503198506150026",
+            "关于某小区规划许可的文件",
+            Channel::RegisteredMail,
+        ),
+        Vec::new(),
+    )
+    .await?;
+    requests::ask_correction(
+        app,
+        &officer,
+        waiting.id,
+        "请写明所需规划许可文件对应的小区名称、地址或许可证号。",
+        today + chrono::Duration::days(15),
+    )
+    .await?;
+    requests::receive(
+        app,
+        &officer,
+        person(
+            "王强",
+            "350521197812030012",
+            "2026年泉州市行政服务中心窗口人员招聘公告及结果",
+            Channel::InPerson,
+        ),
+        Vec::new(),
+    )
+    .await?;
+    Ok(3)
 }
 
 /// A few cases so that the desk, the queues and the status page have something to show: a
