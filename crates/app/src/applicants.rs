@@ -58,16 +58,33 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
 /// Store a file content-addressed under the files directory; returns its SHA-256. Writing is
 /// atomic (temporary file, then rename), so a crash never leaves a half file under its name.
 pub(crate) fn store_file(app: &App, bytes: &[u8]) -> AppResult<String> {
+    store_in(&app.settings.files_dir, bytes)
+}
+
+fn store_in(files_dir: &std::path::Path, bytes: &[u8]) -> AppResult<String> {
     let sha = onewindow_storage::sha256_hex(bytes);
-    let dir = app.settings.files_dir.join(&sha[..2]);
+    let dir = files_dir.join(&sha[..2]);
     std::fs::create_dir_all(&dir).map_err(unexpected)?;
     let path = dir.join(&sha);
     if !path.exists() {
-        let tmp = dir.join(format!("{sha}.tmp{}", std::process::id()));
+        // A temporary name of its own per write: two requests storing the same content at
+        // once (same process) must not share one.
+        let tmp = dir.join(format!(
+            "{sha}.tmp{}.{}",
+            std::process::id(),
+            onewindow_storage::random_token(6).map_err(unexpected)?
+        ));
         let mut f = std::fs::File::create(&tmp).map_err(unexpected)?;
         f.write_all(bytes).map_err(unexpected)?;
         f.sync_all().map_err(unexpected)?;
-        std::fs::rename(&tmp, &path).map_err(unexpected)?;
+        drop(f);
+        if let Err(e) = std::fs::rename(&tmp, &path) {
+            let _ = std::fs::remove_file(&tmp);
+            // Someone stored the same content meanwhile: that is the same file.
+            if !path.exists() {
+                return Err(unexpected(e));
+            }
+        }
     }
     Ok(sha)
 }
@@ -461,4 +478,28 @@ pub async fn case_file(
         .ok_or(AppError::NotFound)?;
     let bytes = read_file(app, &f.sha256)?;
     Ok((f, bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    /// Several writers storing the same content at once all succeed with one file (seen as a
+    /// race when parallel tests stored the same generated document).
+    #[test]
+    fn concurrent_stores_of_the_same_content_all_succeed() {
+        let dir = tempfile::tempdir().unwrap();
+        let bytes = b"%PDF-1.4 the same content".to_vec();
+        let shas: Vec<String> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..8)
+                .map(|_| s.spawn(|| super::store_in(dir.path(), &bytes).unwrap()))
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(shas.windows(2).all(|w| w[0] == w[1]));
+        let sub = dir.path().join(&shas[0][..2]);
+        let names: Vec<_> = std::fs::read_dir(&sub).unwrap().collect();
+        assert_eq!(names.len(), 1, "one file, no temporary left over");
+        assert_eq!(std::fs::read(sub.join(&shas[0])).unwrap(), bytes);
+    }
 }
