@@ -29,7 +29,7 @@ use onewindow_app::cases::{
     self, ApplicantInput, IntakeOutcome, IntakeRequest, MaterialTick, PlanRef, TaskDecision,
 };
 use onewindow_app::{App, Ctx, Settings, auth, demo};
-use onewindow_domain::case::state::{Delivery, MaterialStatus, Outcome};
+use onewindow_domain::case::state::{Delivery, Outcome};
 use onewindow_domain::identity::CreditCode;
 use onewindow_storage::{Db, DbOptions};
 use serde_json::json;
@@ -270,11 +270,7 @@ async fn actors(app: &App) -> Result<Actors> {
         window_id: None,
         materials: list
             .iter()
-            .map(|m| MaterialTick {
-                name: m.name.clone(),
-                status: MaterialStatus::Provided,
-                note: None,
-            })
+            .map(|m| MaterialTick::provided(&m.name))
             .collect(),
         delivery: Delivery::Window,
         delivery_address: None,

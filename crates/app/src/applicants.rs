@@ -98,6 +98,17 @@ pub fn read_file(app: &App, sha256: &str) -> AppResult<Vec<u8>> {
         .map_err(|_| AppError::NotFound)
 }
 
+/// A file name safe to store and to send back: no control characters or path separators, at
+/// most 120 characters, never empty.
+pub(crate) fn clean_filename(s: &str) -> String {
+    let n: String = s
+        .chars()
+        .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+        .take(120)
+        .collect();
+    if n.is_empty() { "file".into() } else { n }
+}
+
 fn check_uploads(uploads: &[Upload]) -> AppResult<Vec<StoredFileDraft>> {
     let mut out = Vec::new();
     for (i, u) in uploads.iter().enumerate() {
@@ -121,15 +132,9 @@ fn check_uploads(uploads: &[Upload]) -> AppResult<Vec<StoredFileDraft>> {
                 ),
             ))
         })?;
-        let name: String = u
-            .filename
-            .chars()
-            .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
-            .take(120)
-            .collect();
         out.push(StoredFileDraft {
             material: u.material.trim().to_string(),
-            filename: if name.is_empty() { "file".into() } else { name },
+            filename: clean_filename(&u.filename),
             media_type: media.to_string(),
             index: i,
         });
@@ -145,7 +150,8 @@ struct StoredFileDraft {
     index: usize,
 }
 
-fn persist(app: &App, uploads: &[Upload]) -> AppResult<Vec<StoredFile>> {
+/// Check every upload (size, sniffed type) before storing any, then store them.
+pub(crate) fn persist(app: &App, uploads: &[Upload]) -> AppResult<Vec<StoredFile>> {
     let drafts = check_uploads(uploads)?;
     let mut out = Vec::new();
     for d in drafts {

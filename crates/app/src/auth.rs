@@ -292,6 +292,15 @@ pub async fn logout(app: &App, ctx: &Ctx, token: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// Compare two secrets in time independent of where they differ.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 /// A logged-in user changes their own password (old password required). Other sessions of
 /// the user are closed.
 pub async fn change_own_password(app: &App, ctx: &Ctx, old: &str, new: &str) -> AppResult<()> {

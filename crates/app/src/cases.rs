@@ -85,6 +85,17 @@ pub struct MaterialTick {
     pub note: Option<String>,
 }
 
+impl MaterialTick {
+    /// The material handed in, in order.
+    pub fn provided(name: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            status: MaterialStatus::Provided,
+            note: None,
+        }
+    }
+}
+
 /// The window's outcome.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -180,7 +191,7 @@ pub fn notice_content(n: &NoticeRow) -> AppResult<NoticeBody> {
     serde_json::from_str(&n.body).map_err(unexpected)
 }
 
-fn date_zh(d: NaiveDate) -> String {
+pub(crate) fn date_zh(d: NaiveDate) -> String {
     d.format("%Y年%-m月%-d日").to_string()
 }
 
@@ -478,17 +489,25 @@ async fn published_guide(h: H<'_>, task_code: &str) -> AppResult<ServiceGuide> {
     Ok(v.guide()?)
 }
 
+/// Resolve a plan against the published catalog (reads only). A single item's plan is derived
+/// from its guide; its stored version (`row`) is a placeholder until [`item_plan_row`] stores or
+/// finds it inside the intake transaction.
 async fn resolve(mut h: H<'_>, plan: &PlanRef) -> AppResult<Resolved> {
-    let (row, def) = match plan {
+    let (row, def, mut guides) = match plan {
         PlanRef::Item(code) => {
             let g = published_guide(h.re(), code).await?;
             let def = PlanDef::single(&g);
-            let text = serde_json::to_string(&def).map_err(unexpected)?;
-            let row = match store::active_plan(h.re(), &def.code).await? {
-                Some(r) if r.def == text => r,
-                _ => store::insert_plan(h.re(), &def.code, &def.name, false, &text).await?,
+            let row = PlanRow {
+                id: 0,
+                code: def.code.clone(),
+                version: 0,
+                name: def.name.clone(),
+                bundle: false,
+                active: true,
+                def: String::new(),
+                created_at: Utc::now(),
             };
-            (row, def)
+            (row, def, HashMap::from([(code.clone(), g)]))
         }
         PlanRef::Bundle(code) => {
             let row = store::active_plan(h.re(), code)
@@ -502,10 +521,9 @@ async fn resolve(mut h: H<'_>, plan: &PlanRef) -> AppResult<Resolved> {
                     ))
                 })?;
             let def: PlanDef = serde_json::from_str(&row.def).map_err(unexpected)?;
-            (row, def)
+            (row, def, HashMap::new())
         }
     };
-    let mut guides = HashMap::new();
     for s in &def.stages {
         for t in &s.tasks {
             if let Some(code) = &t.task_code
@@ -556,35 +574,8 @@ fn checklist_of(r: &Resolved) -> Vec<MaterialCheck> {
 /// The checklist of an item or bundle, for the intake form.
 pub async fn checklist(app: &App, plan: &PlanRef) -> AppResult<(String, Vec<MaterialCheck>)> {
     let mut c = app.db.conn().await?;
-    let r = resolve_read(c.h(), plan).await?;
+    let r = resolve(c.h(), plan).await?;
     Ok((r.def.name.clone(), checklist_of(&r)))
-}
-
-/// Like `resolve` but without storing a new single-item plan version (read-only).
-async fn resolve_read(mut h: H<'_>, plan: &PlanRef) -> AppResult<Resolved> {
-    match plan {
-        PlanRef::Item(code) => {
-            let g = published_guide(h.re(), code).await?;
-            let def = PlanDef::single(&g);
-            let mut guides = HashMap::new();
-            guides.insert(code.clone(), g);
-            Ok(Resolved {
-                row: PlanRow {
-                    id: 0,
-                    code: def.code.clone(),
-                    version: 0,
-                    name: def.name.clone(),
-                    bundle: false,
-                    active: true,
-                    def: String::new(),
-                    created_at: Utc::now(),
-                },
-                def,
-                guides,
-            })
-        }
-        PlanRef::Bundle(_) => resolve(h, plan).await,
-    }
 }
 
 fn apply_ticks(list: &mut [MaterialCheck], ticks: &[MaterialTick]) -> AppResult<()> {
@@ -614,7 +605,11 @@ fn apply_ticks(list: &mut [MaterialCheck], ticks: &[MaterialTick]) -> AppResult<
     }
 }
 
-fn opt_text(field: &'static str, v: &Option<String>, max: usize) -> AppResult<Option<String>> {
+pub(crate) fn opt_text(
+    field: &'static str,
+    v: &Option<String>,
+    max: usize,
+) -> AppResult<Option<String>> {
     match v.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(s) if s.chars().count() <= max => Ok(Some(s.to_string())),
@@ -823,7 +818,7 @@ pub(crate) async fn create_case(
     // the writer: only the writes hold it.
     let (mut r, depts) = {
         let mut c = app.db.conn().await?;
-        let r = resolve_read(c.h(), &req.plan).await?;
+        let r = resolve(c.h(), &req.plan).await?;
         let depts = Depts::load(c.h()).await?;
         (r, depts)
     };

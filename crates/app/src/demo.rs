@@ -443,7 +443,7 @@ async fn seed_requests(app: &App) -> AppResult<usize> {
     };
     let any = {
         let mut c = app.db.conn().await?;
-        !onewindow_storage::disclosure::list_requests(c.h(), false, None, 1)
+        !onewindow_storage::disclosure::list_requests(c.h(), false, 1)
             .await?
             .is_empty()
     };

@@ -25,9 +25,9 @@ use onewindow_storage::{H, audit};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::applicants::{sniff, store_file};
+use crate::applicants::{Upload, clean_filename, persist, sniff, store_file};
 use crate::auth::{hash_password, verify_password};
-use crate::cases::NoticeBody;
+use crate::cases::{NoticeBody, date_zh, opt_text};
 use crate::{App, AppError, AppResult, Ctx, unexpected};
 
 /// Largest file accepted (identity proofs, scans, released files).
@@ -39,10 +39,6 @@ fn bad(
     en: impl Into<std::borrow::Cow<'static, str>>,
 ) -> AppError {
     AppError::Domain(DomainError::field(field, zh, en))
-}
-
-fn date_zh(d: NaiveDate) -> String {
-    d.format("%Y年%-m月%-d日").to_string()
 }
 
 /// A new request, as entered by a clerk or on the online form.
@@ -99,16 +95,17 @@ pub struct RequestFile {
     pub bytes: Vec<u8>,
 }
 
-fn opt(field: &'static str, v: &Option<String>, max: usize) -> AppResult<Option<String>> {
-    match v.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(s) if s.chars().count() <= max => Ok(Some(s.to_string())),
-        Some(_) => Err(bad(
+/// A free-text field, trimmed, refused when longer than `max` characters.
+fn text<'a>(field: &'static str, s: &'a str, max: usize) -> AppResult<&'a str> {
+    let s = s.trim();
+    if s.chars().count() > max {
+        return Err(bad(
             field,
             format!("{field} 不能超过 {max} 个字符"),
             format!("{field}: at most {max} characters"),
-        )),
+        ));
     }
+    Ok(s)
 }
 
 /// Validate the applicant's identity by type: persons by resident ID, organisations by unified
@@ -138,21 +135,23 @@ fn identity(kind: RequesterKind, id: &str, today: NaiveDate) -> AppResult<String
 }
 
 fn letter_no(app: &App, abbr: &str, year: i32, seq: i64) -> String {
-    format!(
-        "{}{abbr}〔{year}〕{seq:05}号",
-        app.settings.notice_prefix.trim_end_matches('受')
-    )
+    format!("{}{abbr}〔{year}〕{seq:05}号", app.settings.notice_prefix)
 }
 
 fn request_no(year: i32, seq: i64) -> String {
     format!("YSQ{year}{seq:06}")
 }
 
-/// Recompute the due date from the clock.
-fn recompute(app: &App, r: &mut RequestRow) -> AppResult<Clock> {
-    let events: Vec<ClockEvent> = serde_json::from_str(&r.clock_events).map_err(unexpected)?;
+/// The stored reply clock of a request.
+fn clock_of(r: &RequestRow) -> AppResult<Clock> {
     let mut clock = rules::new_clock(r.received_on);
-    clock.events = events;
+    clock.events = serde_json::from_str::<Vec<ClockEvent>>(&r.clock_events).map_err(unexpected)?;
+    Ok(clock)
+}
+
+/// The stored clock, with the request's due date brought up to date.
+fn recompute(app: &App, r: &mut RequestRow) -> AppResult<Clock> {
+    let clock = clock_of(r)?;
     r.due_date = clock.due(&app.case_calendar())?;
     Ok(clock)
 }
@@ -178,10 +177,20 @@ fn require_officer(ctx: &Ctx, _r: &RequestRow) -> AppResult<()> {
     ctx.require_any(Permission::HandleDisclosureRequests)
 }
 
+/// Who a letter goes to.
+enum Addressee<'a> {
+    /// The applicant (masked 一号, tracking line).
+    Applicant,
+    /// Someone else, e.g. a consulted third party: no identity of the applicant, no tracking.
+    Other(&'a str),
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn store_letter(
     mut h: H<'_>,
     app: &App,
     r: &RequestRow,
+    to: Addressee<'_>,
     kind: &str,
     abbr: &str,
     title: &str,
@@ -192,11 +201,9 @@ async fn store_letter(
     let seq = onewindow_storage::cases::next_counter(h.re(), &format!("ysq-letter:{abbr}:{year}"))
         .await?;
     let number = letter_no(app, abbr, year, seq);
-    // A letter to someone other than the applicant (a consulted third party) carries no
-    // identity number of the applicant and no tracking line (the row passed has none).
-    let (recipient, closing) = if r.id_number.is_empty() {
+    let (recipient, closing) = if let Addressee::Other(name) = to {
         (
-            format!("{}：", r.applicant_name),
+            format!("{name}："),
             format!(
                 "联系单位：{}政府信息公开工作机构。",
                 app.settings.center_name
@@ -297,6 +304,10 @@ pub async fn apply_online(
     .await
 }
 
+/// Store a new request. What an application must contain follows 条例 art. 29: the applicant's
+/// name, identity proof (checked 一号) and contact details; a description of the information;
+/// the form and way of obtaining it. The purpose is not asked (dropped in 2019). An
+/// organisation names a contact person (the national form's 联系人, domain-rules §7.4).
 #[allow(clippy::too_many_arguments)]
 async fn create(
     app: &App,
@@ -326,16 +337,17 @@ async fn create(
             "description: describe the information wanted (4–2000 characters)",
         ));
     }
-    if !req.requester_kind.is_person() && opt("contact_name", &req.contact_name, 50)?.is_none() {
+    if !req.requester_kind.is_person() && opt_text("contact_name", &req.contact_name, 50)?.is_none()
+    {
         return Err(bad(
             "contact_name",
             "法人或其他组织申请须填写联系人",
             "contact_name: required for organisations",
         ));
     }
-    let phone = opt("phone", &req.phone, 30)?;
-    let email = opt("email", &req.email, 200)?;
-    if phone.is_none() && email.is_none() && opt("address", &req.address, 200)?.is_none() {
+    let phone = opt_text("phone", &req.phone, 30)?;
+    let email = opt_text("email", &req.email, 200)?;
+    if phone.is_none() && email.is_none() && opt_text("address", &req.address, 200)?.is_none() {
         return Err(bad(
             "phone",
             "请至少填写一种联系方式（电话、电子邮箱或通信地址）",
@@ -349,28 +361,15 @@ async fn create(
             "email: required when the information is to be sent by e-mail",
         ));
     }
-    let mut stored = Vec::new();
-    for f in &files {
-        if f.bytes.is_empty() {
-            continue;
-        }
-        if f.bytes.len() > MAX_FILE_BYTES {
-            return Err(bad(
-                "files",
-                format!("文件“{}”超过 10 MB", f.filename),
-                format!("files: “{}” is larger than 10 MB", f.filename),
-            ));
-        }
-        let media = sniff(&f.bytes).ok_or_else(|| {
-            bad(
-                "files",
-                format!("文件“{}”不是 PDF、JPG 或 PNG 格式", f.filename),
-                format!("files: “{}” is not a PDF, JPEG or PNG file", f.filename),
-            )
-        })?;
-        let sha = store_file(app, &f.bytes)?;
-        stored.push((clean_name(&f.filename), media, f.bytes.len(), sha));
-    }
+    let uploads: Vec<Upload> = files
+        .into_iter()
+        .map(|f| Upload {
+            material: file_purpose.to_string(),
+            filename: f.filename,
+            bytes: f.bytes,
+        })
+        .collect();
+    let stored = persist(app, &uploads)?;
     let mut tx = app.db.begin().await?;
     let year = received.year();
     let seq = onewindow_storage::cases::next_counter(tx.h(), &format!("ysq:{year}")).await?;
@@ -386,13 +385,13 @@ async fn create(
         applicant_name: name,
         id_number,
         applicant_id,
-        legal_rep: opt("legal_rep", &req.legal_rep, 50)?,
-        contact_name: opt("contact_name", &req.contact_name, 50)?,
+        legal_rep: opt_text("legal_rep", &req.legal_rep, 50)?,
+        contact_name: opt_text("contact_name", &req.contact_name, 50)?,
         phone,
         email,
-        address: opt("address", &req.address, 200)?,
+        address: opt_text("address", &req.address, 200)?,
         description,
-        doc_ref: opt("doc_ref", &req.doc_ref, 100)?,
+        doc_ref: opt_text("doc_ref", &req.doc_ref, 100)?,
         info_form: req.info_form.as_str().into(),
         obtain: req.obtain.as_str().into(),
         accept_other_form: req.accept_other_form,
@@ -416,17 +415,17 @@ async fn create(
     };
     save_clock(app, &mut row, &clock)?;
     let row = store::insert_request(tx.h(), &row).await?;
-    for (filename, media, size, sha) in stored {
+    for f in stored {
         store::insert_file(
             tx.h(),
             &FileRow {
                 id: 0,
                 request_id: row.id,
-                purpose: file_purpose.into(),
-                filename,
-                media_type: media.into(),
-                size: i64::try_from(size).unwrap_or(i64::MAX),
-                sha256: sha,
+                purpose: f.material,
+                filename: f.filename,
+                media_type: f.media_type,
+                size: f.size,
+                sha256: f.sha256,
                 uploaded_at: t,
             },
         )
@@ -439,6 +438,7 @@ async fn create(
         tx.h(),
         app,
         &row,
+        Addressee::Applicant,
         "receipt",
         "公开收",
         "政府信息公开申请登记回执",
@@ -478,15 +478,6 @@ async fn create(
     .await?;
     tx.commit().await?;
     Ok((row, letter))
-}
-
-fn clean_name(s: &str) -> String {
-    let n: String = s
-        .chars()
-        .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
-        .take(120)
-        .collect();
-    if n.is_empty() { "file".into() } else { n }
 }
 
 /// Load a request for a change: checks the officer's permission and the expected status.
@@ -576,6 +567,7 @@ pub async fn ask_correction(
         tx.h(),
         app,
         &r,
+        Addressee::Applicant,
         "correction",
         "公开补",
         "政府信息公开申请补正告知书",
@@ -640,8 +632,8 @@ pub async fn extend(
     approved_by: &str,
     reason: &str,
 ) -> AppResult<(RequestRow, LetterRow)> {
-    let approved_by = approved_by.trim();
-    let reason = reason.trim();
+    let approved_by = text("approved_by", approved_by, 50)?;
+    let reason = text("reason", reason, 500)?;
     if approved_by.is_empty() {
         return Err(bad(
             "approved_by",
@@ -675,6 +667,7 @@ pub async fn extend(
         tx.h(),
         app,
         &r,
+        Addressee::Applicant,
         "extension",
         "公开延",
         "政府信息公开申请延期答复告知书",
@@ -753,14 +746,13 @@ pub async fn consult(
             "逾期未提出意见的，由本机关依照条例的规定决定是否公开",
         )
     };
-    // The letter goes to the consulted party: it names the request, not the applicant.
-    let mut letter_row = r.clone();
-    letter_row.applicant_name = party.to_string();
-    letter_row.id_number = String::new();
+
     let letter = store_letter(
         tx.h(),
         app,
-        &letter_row,
+        &r,
+        // The letter goes to the consulted party: it names the request, not the applicant.
+        Addressee::Other(party),
         "consultation",
         "公开征",
         "政府信息公开征求意见函",
@@ -820,7 +812,7 @@ pub async fn consultation_answer(
             format!("answer: the 15 days run until {}", c.due_on),
         ));
     }
-    let note = note.trim();
+    let note = text("note", note, 500)?;
     store::answer_consultation(
         tx.h(),
         consultation_id,
@@ -913,13 +905,14 @@ pub async fn fee_notice(
     let mut clock = recompute(app, &mut r)?;
     clock.pause(PauseKind::FeeNotice, today)?;
     save_clock(app, &mut r, &clock)?;
-    r.fee_amount = Some(i64::from(amount));
+    r.fee_amount = Some(i64::try_from(amount).unwrap_or(i64::MAX));
     r.fee_due = Some(due);
     r.status = RequestStatus::AwaitingFee.as_str().into();
     let letter = store_letter(
         tx.h(),
         app,
         &r,
+        Addressee::Applicant,
         "fee",
         "公开费",
         "政府信息公开信息处理费缴费通知书",
@@ -1034,19 +1027,20 @@ fn prepare_release(
     request_no: &str,
 ) -> AppResult<(String, &'static str, usize, String)> {
     match released {
-        Released::Text { title, text } => {
-            let findings = redaction::scan(&format!("{title}\n{text}"), hidden);
+        Released::Text { title, text: body } => {
+            let title = text("released_title", title, 200)?;
+            let findings = redaction::scan(&format!("{title}\n{body}"), hidden);
             if !findings.is_empty() {
                 return Err(refuse_release(&findings));
             }
-            let paragraphs: Vec<String> = text
+            let paragraphs: Vec<String> = body
                 .lines()
                 .map(str::trim)
                 .filter(|l| !l.is_empty())
                 .map(String::from)
                 .collect();
             let doc = onewindow_documents::NoticeDoc {
-                title: title.trim().to_string(),
+                title: title.to_string(),
                 number: String::new(),
                 issuer: app.settings.center_name.clone(),
                 recipient: String::new(),
@@ -1105,7 +1099,7 @@ fn prepare_release(
             }
             let sha = store_file(app, &f.bytes)?;
             Ok((
-                clean_name(&f.filename),
+                clean_filename(&f.filename),
                 "application/pdf",
                 f.bytes.len(),
                 sha,
@@ -1117,7 +1111,9 @@ fn prepare_release(
 /// Reply to a request with an outcome of the national taxonomy; the reply letter is issued in
 /// the same transaction. A released document passes the redaction check first.
 pub async fn reply(app: &App, ctx: &Ctx, id: i64, rp: Reply) -> AppResult<(RequestRow, LetterRow)> {
-    let reason = rp.reason.trim().to_string();
+    let reason = text("reason", &rp.reason, 2000)?.to_string();
+    let provision = text("provision", &rp.provision, 200)?;
+    let pointer = text("pointer", &rp.pointer, 300)?;
     if rp.outcome.needs_reason()
         && !matches!(
             rp.outcome,
@@ -1131,6 +1127,7 @@ pub async fn reply(app: &App, ctx: &Ctx, id: i64, rp: Reply) -> AppResult<(Reque
             "reason: this outcome must state its reasons",
         ));
     }
+    // 条例 art. 37: a partial disclosure provides the part that can be disclosed.
     if rp.outcome == ReplyOutcome::Partial && rp.released.is_none() {
         return Err(bad(
             "released",
@@ -1226,29 +1223,28 @@ pub async fn reply(app: &App, ctx: &Ctx, id: i64, rp: Reply) -> AppResult<(Reque
         request_no: r.request_no.clone(),
         description: r.description.clone(),
         reason: reason.clone(),
-        provision: if rp.provision.trim().is_empty() {
+        provision: if provision.is_empty() {
             format!(
                 "{}，{}",
                 InfoForm::parse(&r.info_form).map(|f| f.zh()).unwrap_or(""),
                 Obtain::parse(&r.obtain).map(|o| o.zh()).unwrap_or("")
             )
         } else {
-            rp.provision.trim().to_string()
+            provision.to_string()
         },
-        pointer: rp.pointer.trim().to_string(),
+        pointer: pointer.to_string(),
     };
     let paragraphs = rules::reply_paragraphs(rp.outcome, &facts);
-    let clock = recompute(app, &mut r)?;
+    let was_due = r.due_date;
     r.status = RequestStatus::Replied.as_str().into();
     r.outcome = Some(rp.outcome.as_str().into());
     r.reply_reason = Some(reason.clone()).filter(|s| !s.is_empty());
     r.replied_on = Some(today);
-    let was_due = r.due_date;
-    let _ = clock;
     let letter = store_letter(
         tx.h(),
         app,
         &r,
+        Addressee::Applicant,
         "reply",
         "公开答",
         rp.outcome.title(),
@@ -1304,7 +1300,7 @@ pub async fn close_lapsed(app: &App, ctx: &Ctx) -> AppResult<Vec<String>> {
     let today = app.today();
     let lapsed: Vec<(i64, ReplyOutcome)> = {
         let mut c = app.db.conn().await?;
-        store::list_requests(c.h(), true, None, 10_000)
+        store::list_requests(c.h(), true, 10_000)
             .await?
             .into_iter()
             .filter_map(|r| match RequestStatus::parse(&r.status) {
@@ -1356,6 +1352,7 @@ pub async fn add_appeal(
             "filed_on: cannot be in the future",
         ));
     }
+    let note = text("note", note, 500)?;
     let mut tx = app.db.begin().await?;
     let (mut r, _) = load_for_change(tx.h(), ctx, id, &[RequestStatus::Replied]).await?;
     let a = store::insert_appeal(
@@ -1367,7 +1364,7 @@ pub async fn add_appeal(
             filed_on,
             result: AppealResult::Pending.as_str().into(),
             decided_on: None,
-            note: Some(note.trim().to_string()).filter(|s| !s.is_empty()),
+            note: Some(note.to_string()).filter(|s| !s.is_empty()),
         },
     )
     .await?;
@@ -1448,8 +1445,7 @@ pub struct RequestView {
 
 async fn view_of(app: &App, mut h: H<'_>, r: RequestRow) -> AppResult<RequestView> {
     let cal = app.case_calendar();
-    let mut r2 = r.clone();
-    let clock = recompute(app, &mut r2)?;
+    let clock = clock_of(&r)?;
     let status = RequestStatus::parse(&r.status).unwrap_or(RequestStatus::Open);
     let urgency = if status.is_pending() {
         urgency(&cal, r.due_date, app.today(), app.settings.warn_days)?
@@ -1485,7 +1481,7 @@ pub async fn list(app: &App, ctx: &Ctx, pending: bool) -> AppResult<Vec<(Request
     ctx.require_any(Permission::HandleDisclosureRequests)
         .or_else(|_| ctx.require_any(Permission::ApproveExtensions))?;
     let mut c = app.db.conn().await?;
-    let rows = store::list_requests(c.h(), pending, None, 500).await?;
+    let rows = store::list_requests(c.h(), pending, 500).await?;
     let cal = app.case_calendar();
     let today = app.today();
     let mut out = Vec::new();
@@ -1562,13 +1558,7 @@ pub async fn track_by_token(app: &App, request_no: &str, token: &str) -> AppResu
     let Some(r) = r else {
         return Err(AppError::NotFound);
     };
-    let ok = access_token(&r).is_some_and(|t| {
-        t.len() == token.len()
-            && t.bytes()
-                .zip(token.bytes())
-                .fold(0u8, |a, (x, y)| a | (x ^ y))
-                == 0
-    });
+    let ok = access_token(&r).is_some_and(|t| crate::auth::constant_time_eq(&t, token));
     if !ok {
         return Err(AppError::NotFound);
     }
@@ -1687,9 +1677,7 @@ pub(crate) async fn recompute_all(
     for id in ids {
         let mut r = store::get_request(h.re(), id).await?;
         let before = r.due_date;
-        let mut clock = rules::new_clock(r.received_on);
-        clock.events = serde_json::from_str(&r.clock_events).map_err(unexpected)?;
-        r.due_date = clock.due(cal)?;
+        r.due_date = clock_of(&r)?.due(cal)?;
         if r.due_date != before {
             r.version = store::save_request(h.re(), &r).await?;
             n += 1;

@@ -620,29 +620,6 @@ const TASK_COLS: &str = "id, case_id, stage, stage_name, department_id, role, na
     days, authority_required, status, opened_on, due_date, opinion, checklist, decided_by, \
     decided_by_name, decided_at, version";
 
-/// Insert a task.
-pub async fn insert_task(h: H<'_>, t: &TaskRow) -> Result<i64, StoreError> {
-    Ok(on!(h, |c| sqlx::query_scalar::<_, i64>(
-        "insert into case_tasks (case_id, stage, stage_name, department_id, role, name, task_code, \
-         days, authority_required, status, opened_on, due_date, version) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1) returning id"
-    )
-    .bind(t.case_id)
-    .bind(t.stage)
-    .bind(&t.stage_name)
-    .bind(t.department_id)
-    .bind(&t.role)
-    .bind(&t.name)
-    .bind(&t.task_code)
-    .bind(t.days)
-    .bind(&t.authority_required)
-    .bind(&t.status)
-    .bind(t.opened_on)
-    .bind(t.due_date)
-    .fetch_one(&mut *c)
-    .await)?)
-}
-
 /// Store all tasks of a new case in one statement (ids are not returned; read them with
 /// [`tasks_of`] when needed).
 pub async fn insert_tasks(h: H<'_>, tasks: &[TaskRow]) -> Result<(), StoreError> {

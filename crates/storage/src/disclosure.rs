@@ -202,28 +202,20 @@ pub async fn find_request(h: H<'_>, request_no: &str) -> Result<Option<RequestRo
     .await)?)
 }
 
-/// Requests by filter, newest first: `pending` only those awaiting a reply; `departments`
-/// limits to those agencies (`None` = all; the centre's own requests have no department and
-/// are included only for an unrestricted caller).
+/// Requests, newest first: `pending` only those awaiting a reply.
 pub async fn list_requests(
     h: H<'_>,
     pending: bool,
-    departments: Option<&[i64]>,
     limit: i64,
 ) -> Result<Vec<RequestRow>, StoreError> {
-    let mut sql = format!("select {REQ_COLS} from disclosure_requests where 1 = 1");
-    if pending {
-        sql.push_str(" and status <> 'replied'");
-    }
-    if let Some(d) = departments {
-        let ids: Vec<String> = d.iter().map(|i| i.to_string()).collect();
-        if ids.is_empty() {
-            sql.push_str(" and 1 = 0");
+    let sql = format!(
+        "select {REQ_COLS} from disclosure_requests {} order by id desc limit $1",
+        if pending {
+            "where status <> 'replied'"
         } else {
-            sql.push_str(&format!(" and department_id in ({})", ids.join(",")));
+            ""
         }
-    }
-    sql.push_str(" order by id desc limit $1");
+    );
     Ok(on!(h, |c| sqlx::query_as::<_, RequestRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )

@@ -82,14 +82,7 @@ impl Caller {
     }
 }
 
-/// Compare two secrets in time independent of where they differ.
-pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
+pub use onewindow_app::auth::constant_time_eq;
 
 /// A logged-in staff member on an HTML page; anonymous visitors are redirected to the login
 /// page (and come back afterwards).

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::DomainError;
 use crate::calendar::WorkCalendar;
-use crate::case::clock::{Clock, PauseKind};
+use crate::case::clock::Clock;
 
 /// Reply period: 20 working days from receipt (条例 art. 33 ¶1).
 pub const REPLY_DAYS: u32 = 20;
@@ -479,38 +479,29 @@ pub fn check_correction(
     Ok(())
 }
 
-/// Add the pause kinds a disclosure request uses.
-pub fn pause_kind_of(status: RequestStatus) -> Option<PauseKind> {
-    match status {
-        RequestStatus::AwaitingCorrection => Some(PauseKind::Correction),
-        RequestStatus::Consulting => Some(PauseKind::Consultation),
-        RequestStatus::AwaitingFee => Some(PauseKind::FeeNotice),
-        _ => None,
-    }
-}
-
 /// 信息处理费 按件计收: the fee of the `nth` application (1-based) by the same applicant in one
 /// calendar month, in yuan (国办函〔2020〕109号: 1–10 free; 11–30 ¥100; then bands of 10, each
 /// band ¥100 more — 31–40 ¥200, 41–50 ¥300 …; the band prices are domain-rules' reading).
-pub fn fee_by_count(nth: u32) -> u32 {
+pub fn fee_by_count(nth: u32) -> u64 {
     match nth {
         0..=10 => 0,
         11..=30 => 100,
-        n => 100 * (2 + (n - 31) / 10),
+        n => 100 * (2 + u64::from(n - 31) / 10),
     }
 }
 
 /// 信息处理费 按量计收: the fee for `pages` pages of one application, in yuan, progressive by
-/// excess (1–30 free; 31–100 ¥10/page; 101–200 ¥20/page; 201+ ¥40/page).
-pub fn fee_by_pages(pages: u32) -> u32 {
-    let band = |lo: u32, hi: u32, price: u32| -> u32 {
+/// excess (国办函〔2020〕109号: 1–30 free; 31–100 ¥10/page; 101–200 ¥20/page; 201+ ¥40/page).
+pub fn fee_by_pages(pages: u32) -> u64 {
+    let pages = u64::from(pages);
+    let band = |lo: u64, hi: u64, price: u64| -> u64 {
         if pages < lo {
             0
         } else {
             (pages.min(hi) - lo + 1) * price
         }
     };
-    band(31, 100, 10) + band(101, 200, 20) + band(201, u32::MAX, 40)
+    band(31, 100, 10) + band(101, 200, 20) + band(201, u64::MAX, 40)
 }
 
 labelled_enum!(
@@ -595,6 +586,7 @@ pub fn table3(year: i32, entries: &[ReportEntry]) -> [[u64; 7]; 25] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::case::clock::PauseKind;
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -680,6 +672,12 @@ mod tests {
         assert_eq!(fee_by_pages(31), 10);
         assert_eq!(fee_by_pages(100), 700);
         assert_eq!(fee_by_pages(250), 4_700, "domain-rules §1.6 example");
+        // No overflow at the extremes.
+        assert_eq!(
+            fee_by_pages(u32::MAX),
+            700 + 2_000 + (u64::from(u32::MAX) - 200) * 40
+        );
+        assert!(fee_by_count(u32::MAX) > fee_by_count(41));
     }
 
     #[test]

@@ -106,10 +106,12 @@ fn login_view(
     };
     let mut resp = (status, render(&page)?).into_response();
     if fresh
-        && let Ok(v) = HeaderValue::from_str(&format!(
-            "{APPLICANT_CSRF_COOKIE}={token}; Path=/my; HttpOnly; SameSite=Strict{}",
-            if st.web.cookie_secure { "; Secure" } else { "" }
-        ))
+        && let Some(v) = crate::pages::login::anon_cookie_in(
+            APPLICANT_CSRF_COOKIE,
+            "/my",
+            &token,
+            st.web.cookie_secure,
+        )
     {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -133,8 +135,7 @@ struct LoginForm {
 }
 
 fn anon_csrf_ok(headers: &HeaderMap, submitted: &str) -> bool {
-    let expected = cookie(headers, APPLICANT_CSRF_COOKIE).unwrap_or("");
-    !expected.is_empty() && constant_time_eq(expected, submitted)
+    crate::pages::login::anon_csrf_ok_in(headers, APPLICANT_CSRF_COOKIE, submitted)
 }
 
 fn session_cookie(st: &AppState, token: &str, max_age: i64) -> Option<HeaderValue> {

@@ -16,7 +16,6 @@ use onewindow_app::cases::{
 };
 use onewindow_app::catalog::{ListFilter, VersionSummary};
 use onewindow_app::{AppError, catalog};
-use onewindow_domain::DomainError;
 use onewindow_domain::calendar::parse_date;
 use onewindow_domain::case::clock::PauseKind;
 use onewindow_domain::case::state::{CaseAction, Delivery, MaterialCheck, MaterialStatus, Outcome};
@@ -28,7 +27,7 @@ use crate::AppState;
 use crate::caller::{Caller, StaffPage};
 use crate::error::{Form, Path, Query, WebError};
 use crate::pages::layout::Layout;
-use crate::pages::{form_error, render};
+use crate::pages::{bad, field, form_error, opt, render};
 
 /// Routes.
 pub fn router() -> Router<AppState> {
@@ -44,10 +43,6 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/files/{fid}", get(case_file))
         .route("/review", get(queue_page))
         .route("/status", get(status_page))
-}
-
-fn bad(field: &'static str, zh: &str, en: &str) -> WebError {
-    AppError::Domain(DomainError::field(field, zh.to_string(), en.to_string())).into()
 }
 
 // ------------------------------------------------------------------------------------------
@@ -191,14 +186,6 @@ async fn new_page(
         values.insert("id_number".to_string(), id);
     }
     new_view(&st, &c, key, values, None).await
-}
-
-fn field<'a>(f: &'a HashMap<String, String>, k: &str) -> &'a str {
-    f.get(k).map(|s| s.trim()).unwrap_or("")
-}
-
-fn opt(f: &HashMap<String, String>, k: &str) -> Option<String> {
-    Some(field(f, k).to_string()).filter(|s| !s.is_empty())
 }
 
 fn ticks_of(f: &HashMap<String, String>) -> Result<Vec<MaterialTick>, WebError> {

@@ -58,12 +58,28 @@ fn anon_token(headers: &HeaderMap) -> (String, bool) {
     anon_token_in(headers, ANON_CSRF_COOKIE)
 }
 
-fn anon_cookie(token: &str, secure: bool) -> Option<HeaderValue> {
+/// The cookie `name` carrying a pre-session CSRF token, sent back only to `path`.
+pub(crate) fn anon_cookie_in(
+    name: &str,
+    path: &str,
+    token: &str,
+    secure: bool,
+) -> Option<HeaderValue> {
     HeaderValue::from_str(&format!(
-        "{ANON_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict{}",
+        "{name}={token}; Path={path}; HttpOnly; SameSite=Strict{}",
         if secure { "; Secure" } else { "" }
     ))
     .ok()
+}
+
+/// Whether a form's pre-session CSRF token matches its double-submit cookie `name`.
+pub(crate) fn anon_csrf_ok_in(headers: &HeaderMap, name: &str, submitted: &str) -> bool {
+    let expected = cookie(headers, name).unwrap_or("");
+    !expected.is_empty() && constant_time_eq(expected, submitted)
+}
+
+fn anon_cookie(token: &str, secure: bool) -> Option<HeaderValue> {
+    anon_cookie_in(ANON_CSRF_COOKIE, "/login", token, secure)
 }
 
 fn login_page(
@@ -126,8 +142,7 @@ async fn login_submit(
     Form(f): Form<LoginForm>,
 ) -> Result<Response, WebError> {
     let next = safe_next(f.next.as_deref());
-    let expected = cookie(&headers, ANON_CSRF_COOKIE).unwrap_or("");
-    if expected.is_empty() || !constant_time_eq(expected, &f.csrf) {
+    if !anon_csrf_ok_in(&headers, ANON_CSRF_COOKIE, &f.csrf) {
         let e = form_error(WebError::csrf(), c.tr())?;
         return login_page(
             &st,

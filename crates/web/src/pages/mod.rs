@@ -48,6 +48,29 @@ pub fn form_error(e: WebError, tr: crate::i18n::Tr) -> Result<String, WebError> 
     }
 }
 
+/// Form fields of the HTML pages, as submitted (`application/x-www-form-urlencoded`).
+pub(crate) type Fields = std::collections::HashMap<String, String>;
+
+/// A form field, trimmed (`""` when absent).
+pub(crate) fn field<'a>(f: &'a Fields, k: &str) -> &'a str {
+    f.get(k).map(|s| s.trim()).unwrap_or("")
+}
+
+/// A form field, trimmed, `None` when absent or blank.
+pub(crate) fn opt(f: &Fields, k: &str) -> Option<String> {
+    Some(field(f, k).to_string()).filter(|s| !s.is_empty())
+}
+
+/// A 4xx naming the field, in both languages.
+pub(crate) fn bad(field: &'static str, zh: &str, en: &str) -> WebError {
+    onewindow_app::AppError::Domain(onewindow_domain::DomainError::field(
+        field,
+        zh.to_string(),
+        en.to_string(),
+    ))
+    .into()
+}
+
 /// The media type of DOCX files.
 pub const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 

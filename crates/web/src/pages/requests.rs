@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use onewindow_app::AppError;
@@ -18,7 +18,6 @@ use onewindow_app::requests::{
     self, FeeMethod, NewRequest, PublicRequest, Released, Reply, RequestFile, RequestView,
 };
 use onewindow_app::requests::{LetterRow, RequestRow};
-use onewindow_domain::DomainError;
 use onewindow_domain::calendar::parse_date;
 use onewindow_domain::case::clock::Urgency;
 use onewindow_domain::disclosure::request::{
@@ -27,13 +26,12 @@ use onewindow_domain::disclosure::request::{
 use onewindow_domain::masking::mask_applicant_id;
 
 use crate::AppState;
-use crate::caller::{Caller, StaffPage, constant_time_eq};
+use crate::caller::{Caller, StaffPage};
 use crate::error::{Form, Path, WebError};
-use crate::middleware::cookie;
 use crate::pages::applicant::{Parts, multipart_error, read_parts};
 use crate::pages::cases::NoticePage;
 use crate::pages::layout::Layout;
-use crate::pages::{form_error, render};
+use crate::pages::{Fields, bad, field, form_error, opt, render};
 
 /// Double-submit CSRF cookie of the public forms.
 const PUBLIC_CSRF_COOKIE: &str = "ow_ysqcsrf";
@@ -62,16 +60,15 @@ async fn read_form(st: &AppState, req: Request) -> Result<Parts, WebError> {
     }
 }
 
-/// The uploaded files of a form field.
-fn files_named(p: &Parts, name: &str) -> Vec<RequestFile> {
-    p.files
-        .iter()
+/// A form's fields, and the uploaded files of its field `name` (moved out, not copied).
+fn split_form(p: Parts, name: &str) -> (Fields, Vec<RequestFile>) {
+    let files = p
+        .files
+        .into_iter()
         .filter(|(n, _, _)| n == name)
-        .map(|(_, filename, bytes)| RequestFile {
-            filename: filename.clone(),
-            bytes: bytes.clone(),
-        })
-        .collect()
+        .map(|(_, filename, bytes)| RequestFile { filename, bytes })
+        .collect();
+    (p.fields, files)
 }
 
 /// Routes.
@@ -111,18 +108,6 @@ pub fn router() -> Router<AppState> {
             get(public_letter_docx),
         )
         .route("/ysqgk/r/{no}/{token}/files/{fid}", get(public_file))
-}
-
-fn field<'a>(f: &'a HashMap<String, String>, k: &str) -> &'a str {
-    f.get(k).map(|s| s.trim()).unwrap_or("")
-}
-
-fn opt(f: &HashMap<String, String>, k: &str) -> Option<String> {
-    Some(field(f, k).to_string()).filter(|s| !s.is_empty())
-}
-
-fn bad(field: &'static str, zh: &str, en: &str) -> WebError {
-    AppError::Domain(DomainError::field(field, zh.to_string(), en.to_string())).into()
 }
 
 fn date(f: &HashMap<String, String>, k: &'static str) -> Result<chrono::NaiveDate, WebError> {
@@ -301,12 +286,11 @@ async fn create(
     StaffPage(c): StaffPage,
     req: Request,
 ) -> Result<Response, WebError> {
-    let p = read_form(&st, req).await?;
-    let f = p.fields.clone();
+    let (f, scans) = split_form(read_form(&st, req).await?, "scan");
     c.check_csrf(field(&f, "csrf"))?;
     let r = async {
         let req = parse_new(&f, false)?;
-        Ok::<_, WebError>(requests::receive(&st.app, &c.ctx(), req, files_named(&p, "scan")).await?)
+        Ok::<_, WebError>(requests::receive(&st.app, &c.ctx(), req, scans).await?)
     }
     .await;
     match r {
@@ -325,10 +309,12 @@ async fn create(
 
 fn with_public_csrf(mut resp: Response, st: &AppState, token: &str, fresh: bool) -> Response {
     if fresh
-        && let Ok(v) = HeaderValue::from_str(&format!(
-            "{PUBLIC_CSRF_COOKIE}={token}; Path=/ysqgk; HttpOnly; SameSite=Strict{}",
-            if st.web.cookie_secure { "; Secure" } else { "" }
-        ))
+        && let Some(v) = crate::pages::login::anon_cookie_in(
+            PUBLIC_CSRF_COOKIE,
+            "/ysqgk",
+            token,
+            st.web.cookie_secure,
+        )
     {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -336,9 +322,10 @@ fn with_public_csrf(mut resp: Response, st: &AppState, token: &str, fresh: bool)
 }
 
 fn check_public_csrf(headers: &HeaderMap, submitted: &str) -> Result<(), WebError> {
-    match cookie(headers, PUBLIC_CSRF_COOKIE) {
-        Some(c) if !c.is_empty() && constant_time_eq(c, submitted) => Ok(()),
-        _ => Err(WebError::csrf()),
+    if crate::pages::login::anon_csrf_ok_in(headers, PUBLIC_CSRF_COOKIE, submitted) {
+        Ok(())
+    } else {
+        Err(WebError::csrf())
     }
 }
 
@@ -366,8 +353,7 @@ async fn apply_submit(
     headers: HeaderMap,
     req: Request,
 ) -> Result<Response, WebError> {
-    let p = read_form(&st, req).await?;
-    let f = p.fields.clone();
+    let (f, _identity) = split_form(read_form(&st, req).await?, "identity");
     check_public_csrf(&headers, field(&f, "csrf"))?;
     let token = field(&f, "csrf").to_string();
     let r = async {
@@ -440,8 +426,9 @@ struct RequestPage {
     today: String,
 }
 
-/// Chinese labels of stored machine names on the request page.
-fn label(kind: &str) -> &'static str {
+/// The Chinese label of a stored machine name (letter kind, file purpose, consultation party or
+/// answer, appeal kind or result); the name itself when it has none.
+fn label(kind: &str) -> &str {
     match kind {
         "receipt" => "登记回执",
         "correction" => "补正告知书",
@@ -460,16 +447,13 @@ fn label(kind: &str) -> &'static str {
         k => AppealKind::parse(k)
             .map(|a| a.zh())
             .or_else(|| AppealResult::parse(k).map(|r| r.zh()))
-            .unwrap_or(""),
+            .unwrap_or(k),
     }
 }
 
 impl RequestPage {
     fn zh<'a>(&self, kind: &'a str) -> &'a str {
-        match label(kind) {
-            "" => kind,
-            l => l,
-        }
+        label(kind)
     }
 }
 
@@ -643,14 +627,14 @@ async fn reply_submit(
     Path(id): Path<i64>,
     req: Request,
 ) -> Result<Response, WebError> {
-    let p = read_form(&st, req).await?;
-    let f = &p.fields;
+    let (fields, pdfs) = split_form(read_form(&st, req).await?, "released_pdf");
+    let f = &fields;
     c.check_csrf(field(f, "csrf"))?;
     let r = async {
         let outcome = ReplyOutcome::parse(field(f, "outcome"))
             .ok_or_else(|| bad("outcome", "请选择答复类型", "outcome: choose one"))?;
         let text = field(f, "released_text");
-        let released = match files_named(&p, "released_pdf").into_iter().next() {
+        let released = match pdfs.into_iter().next() {
             Some(pdf) => Some(Released::Pdf(pdf)),
             None if !text.is_empty() => Some(Released::Text {
                 title: opt(f, "released_title").unwrap_or_else(|| "依申请公开的政府信息".into()),
@@ -779,10 +763,7 @@ struct PublicPage {
 
 impl PublicPage {
     fn zh<'a>(&self, kind: &'a str) -> &'a str {
-        match label(kind) {
-            "" => kind,
-            l => l,
-        }
+        label(kind)
     }
 }
 

@@ -51,11 +51,7 @@ async fn request(t: &TestApp, plan: PlanRef, id: &str, outcome: IntakeOutcome) -
         window_id: None,
         materials: list
             .iter()
-            .map(|m| MaterialTick {
-                name: m.name.clone(),
-                status: MaterialStatus::Provided,
-                note: None,
-            })
+            .map(|m| MaterialTick::provided(&m.name))
             .collect(),
         delivery: Delivery::Window,
         delivery_address: None,
@@ -788,7 +784,10 @@ async fn api_intake_decide_and_track() {
     t.tdb.cleanup().await;
 }
 
-fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+pub(crate) fn multipart(
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &[u8])],
+) -> (String, Vec<u8>) {
     let boundary = "----onewindowtestboundary";
     let mut body: Vec<u8> = Vec::new();
     for (k, v) in fields {
@@ -927,11 +926,7 @@ async fn online_application_pre_review_correction_and_acceptance() {
     // The clerk accepts; staff can download the uploaded file.
     let ticks = list
         .iter()
-        .map(|m| MaterialTick {
-            name: m.name.clone(),
-            status: MaterialStatus::Provided,
-            note: None,
-        })
+        .map(|m| MaterialTick::provided(&m.name))
         .collect();
     let (case, _) = cases::decide_intake(t.app(), &clerk, id, ticks, IntakeOutcome::Accept)
         .await
