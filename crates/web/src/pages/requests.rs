@@ -353,7 +353,7 @@ async fn apply_submit(
     headers: HeaderMap,
     req: Request,
 ) -> Result<Response, WebError> {
-    let (f, _identity) = split_form(read_form(&st, req).await?, "identity");
+    let (f, identity) = split_form(read_form(&st, req).await?, "identity");
     check_public_csrf(&headers, field(&f, "csrf"))?;
     let token = field(&f, "csrf").to_string();
     let r = async {
@@ -372,7 +372,7 @@ async fn apply_submit(
                 req,
                 field(&f, "query_password"),
                 None,
-                vec![],
+                identity,
             )
             .await?,
         )

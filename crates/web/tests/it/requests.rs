@@ -680,4 +680,56 @@ mod http {
         assert_eq!(r.status, StatusCode::OK);
         assert!(r.text.contains("依申请公开"));
     }
+
+    /// The online form's identity proof is stored with the request (multipart upload).
+    #[tokio::test]
+    async fn online_form_stores_the_identity_proof() {
+        let t = TestApp::new().await;
+        let mut c = t.client();
+        let page = c.get("/ysqgk/apply").await;
+        let token = csrf_in(&page.text).unwrap();
+        let png = b"\x89PNG\r\n\x1a\nidentity card copy";
+        let (ctype, body) = crate::cases::multipart(
+            &[
+                ("csrf", &token),
+                ("requester_kind", "natural_person"),
+                ("applicant_name", "林晓"),
+                ("id_number", "35050219900101123X"),
+                ("phone", "13912345678"),
+                ("description", "2025年度部门预算"),
+                ("info_form", "electronic"),
+                ("obtain", "pickup"),
+                ("query_password", "lin-secret-7"),
+                ("query_password2", "lin-secret-7"),
+            ],
+            &[("identity", "id.png", png)],
+        );
+        let r = c
+            .send(axum::http::Method::POST, "/ysqgk/apply", Some(&ctype), body)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let no = r
+            .text
+            .split("id=\"ysq-no\">")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_string();
+        let o = onewindow_app::auth::staff_ctx(t.app(), "disclosure")
+            .await
+            .unwrap();
+        let rows = onewindow_app::requests::list(t.app(), &o, true)
+            .await
+            .unwrap();
+        let id = rows.iter().find(|(r, _)| r.request_no == no).unwrap().0.id;
+        let v = onewindow_app::requests::view(t.app(), &o, id)
+            .await
+            .unwrap();
+        assert_eq!(v.files.len(), 1, "{:?}", v.files);
+        assert_eq!(v.files[0].purpose, "identity");
+        assert_eq!(v.files[0].media_type, "image/png");
+        t.tdb.cleanup().await;
+    }
 }
