@@ -40,6 +40,10 @@ pub struct Config {
     pub default_language: String,
     /// Name of the service center shown in page headers.
     pub site_name: String,
+    /// Pattern of disclosure index numbers (索引号): `{body}`, `{column}`, `{year}`, `{serial}`.
+    pub disclosure_index_format: String,
+    /// Index code of the centre itself in index numbers (departments use their credit code).
+    pub disclosure_body_code: String,
 }
 
 impl Default for Config {
@@ -59,6 +63,8 @@ impl Default for Config {
             cookie_secure: false,
             default_language: "zh-CN".into(),
             site_name: "泉州市行政服务中心".into(),
+            disclosure_index_format: "{body}-{column}-{year}-{serial}".into(),
+            disclosure_body_code: "QZ00100".into(),
         }
     }
 }
@@ -105,6 +111,12 @@ default_language = "zh-CN"
 
 # Name of the service center shown in page headers.
 site_name = "泉州市行政服务中心"
+
+# Index numbers (索引号) of disclosure items: {body} = the publishing body's code (the centre's
+# code below; a department's unified social credit code), {column} = four-digit column code,
+# {year}, {serial} = five digits, sequential per body and year. Provincial rules differ.
+disclosure_index_format = "{body}-{column}-{year}-{serial}"
+disclosure_body_code = "QZ00100"
 "#;
 
 /// A configuration problem, naming the source and key.
@@ -229,6 +241,17 @@ impl Config {
                 "must be \"zh-CN\" or \"en\"".into(),
             ));
         }
+        if let Err(e) =
+            onewindow_domain::disclosure::item::IndexFormat::parse(&self.disclosure_index_format)
+        {
+            return Err(bad("disclosure_index_format", e.message_en()));
+        }
+        if self.disclosure_body_code.trim().is_empty() || self.disclosure_body_code.len() > 40 {
+            return Err(bad(
+                "disclosure_body_code",
+                "must be 1 to 40 characters".into(),
+            ));
+        }
         if self.session_hours < 1 || self.lockout_threshold < 1 || self.lockout_minutes < 1 {
             return Err(bad(
                 "session_hours/lockout_threshold/lockout_minutes",
@@ -277,6 +300,11 @@ impl Config {
             lockout_threshold: self.lockout_threshold,
             lockout_minutes: self.lockout_minutes,
             files_dir: self.data_dir.join("files"),
+            index_format: onewindow_domain::disclosure::item::IndexFormat::parse(
+                &self.disclosure_index_format,
+            )
+            .unwrap_or_default(),
+            index_body_code: self.disclosure_body_code.trim().to_string(),
             ..crate::Settings::default()
         }
     }

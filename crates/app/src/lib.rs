@@ -17,6 +17,7 @@ pub mod config;
 pub mod demo;
 pub mod demo_catalog;
 mod error;
+pub mod items;
 pub mod org;
 pub mod requests;
 pub mod search;
@@ -56,6 +57,10 @@ pub struct Settings {
     pub warn_days: u32,
     /// Where uploaded files are kept (content-addressed by SHA-256).
     pub files_dir: std::path::PathBuf,
+    /// Pattern of disclosure index numbers.
+    pub index_format: onewindow_domain::disclosure::item::IndexFormat,
+    /// Index code of the centre in index numbers.
+    pub index_body_code: String,
 }
 
 impl Default for Settings {
@@ -71,6 +76,8 @@ impl Default for Settings {
             region_code: "350500".into(),
             warn_days: 2,
             files_dir: std::path::PathBuf::from("./data/files"),
+            index_format: Default::default(),
+            index_body_code: "QZ00100".into(),
         }
     }
 }
@@ -90,6 +97,9 @@ pub struct App {
     /// Last catalog change-feed cursor applied to the index (and seen by this node): public
     /// list caches are keyed by it.
     pub(crate) catalog_cursor: AtomicI64,
+    /// Last disclosure change-feed cursor applied by this node: public disclosure page caches
+    /// are keyed by it.
+    pub(crate) disclosure_cursor: AtomicI64,
     /// A fixed "today" for the case clocks (tests, demonstrations), see [`App::set_today`].
     today_override: RwLock<Option<chrono::NaiveDate>>,
     /// The case-clock calendar (with provisional years) and what it was built from: the calendar
@@ -129,6 +139,7 @@ impl App {
             calendar: RwLock::new(Arc::new(cal)),
             search: index,
             catalog_cursor: AtomicI64::new(0),
+            disclosure_cursor: AtomicI64::new(0),
             today_override: RwLock::new(None),
             case_calendar: RwLock::new(None),
         };

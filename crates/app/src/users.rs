@@ -64,7 +64,7 @@ pub struct UserView {
     pub grants: Vec<GrantRow>,
 }
 
-async fn target_of_department(h: H<'_>, dept: Option<i64>) -> AppResult<Target> {
+pub(crate) async fn target_of_department(h: H<'_>, dept: Option<i64>) -> AppResult<Target> {
     Ok(match dept {
         None => Target::global(),
         Some(d) => {

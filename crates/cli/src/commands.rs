@@ -19,7 +19,7 @@ use onewindow_web::{AppState, WebConfig};
 use crate::{
     AuditCommand, CalendarCommand, Cli, Command, DemoCommand, IdCommand, PasswordArgs, UserCommand,
 };
-use crate::{CatalogCommand, SearchCommand};
+use crate::{CatalogCommand, DisclosureCommand, SearchCommand};
 
 fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     let mut cfg = Config::load(cli.config.as_deref(), std::env::vars())?;
@@ -67,6 +67,23 @@ async fn open(cfg: &Config) -> anyhow::Result<App> {
     let db = Db::connect(&opts).await.map_err(|e| anyhow!("{e}"))?;
     db.migrate().await.map_err(|e| anyhow!("{e}"))?;
     App::new(db, cfg.settings()).await.map_err(app_err)
+}
+
+/// Open the application with the on-disk search index of the data directory. Only one process
+/// may hold it: a running server does.
+async fn open_indexed(cfg: &Config) -> anyhow::Result<App> {
+    let app = open(cfg).await?;
+    let dir = cfg.data_dir.join("search");
+    let index = onewindow_search::SearchIndex::open_or_create(&dir).map_err(|e| {
+        anyhow!(
+            "cannot open the search index in {}: {e} (a running server holds it; stop it first)",
+            dir.display()
+        )
+    })?;
+    let settings = app.settings.clone();
+    App::with_index(app.db, settings, index)
+        .await
+        .map_err(app_err)
 }
 
 fn app_err(e: AppError) -> anyhow::Error {
@@ -226,8 +243,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Search(SearchCommand::Reindex) => {
             let cfg = load_config(&cli)?;
-            let app = open(&cfg).await?;
-            let bar = progress_bar(0, "indexing");
+            let app = open_indexed(&cfg).await?;
+            let bar = progress_bar(0, "service items");
             let n = onewindow_app::search::reindex_catalog(&app, |i, total| {
                 bar.set_length(total as u64);
                 bar.set_position(i as u64);
@@ -235,7 +252,57 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await
             .map_err(app_err)?;
             bar.finish_and_clear();
-            println!("search index rebuilt: {n} published service items");
+            let bar = progress_bar(0, "disclosure items");
+            let d = onewindow_app::items::reindex(&app, |i, total| {
+                bar.set_length(total as u64);
+                bar.set_position(i as u64);
+            })
+            .await
+            .map_err(app_err)?;
+            bar.finish_and_clear();
+            println!(
+                "search index rebuilt: {n} published service items, {d} published disclosure items"
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Disclosure(DisclosureCommand::Import { file, operator }) => {
+            let cfg = load_config(&cli)?;
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let docs = onewindow_app::items::parse_import(&text)
+                .map_err(|e| anyhow!("{}: {}", file.display(), e.message(true)))?;
+            let operator = operator
+                .clone()
+                .or_else(|| std::env::var("USER").ok())
+                .or_else(|| std::env::var("LOGNAME").ok())
+                .unwrap_or_else(|| "operator".to_string());
+            let app = open(&cfg).await?;
+            let bar = progress_bar(docs.len() as u64, "importing");
+            let n =
+                onewindow_app::items::import(&app, &Ctx::operator(), &operator, docs, |i, _| {
+                    bar.set_position(i as u64)
+                })
+                .await
+                .map_err(app_err)?;
+            bar.finish_and_clear();
+            println!("imported {n} documents (reviewer of the migration: {operator})");
+            // Index them now if no server holds the index; else the server follows the change
+            // feed and indexes them itself.
+            drop(app);
+            match open_indexed(&cfg).await {
+                Ok(app) => {
+                    let bar = progress_bar(0, "indexing");
+                    let d = onewindow_app::items::reindex(&app, |i, total| {
+                        bar.set_length(total as u64);
+                        bar.set_position(i as u64);
+                    })
+                    .await
+                    .map_err(app_err)?;
+                    bar.finish_and_clear();
+                    println!("search index updated: {d} published disclosure items");
+                }
+                Err(_) => println!("the running server indexes them within seconds"),
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::User(u) => {
@@ -365,7 +432,7 @@ async fn serve(cli: &Cli, args: &crate::ServeArgs) -> anyhow::Result<ExitCode> {
         cfg.validate()?;
     }
     init_logging(&cfg);
-    let app = open(&cfg).await?;
+    let app = open_indexed(&cfg).await?;
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .with_context(|| format!("cannot listen on {}", cfg.listen))?;
@@ -391,7 +458,26 @@ async fn serve(cli: &Cli, args: &crate::ServeArgs) -> anyhow::Result<ExitCode> {
         .await
         .map_err(app_err)?;
     tracing::info!(items = indexed, "search index built");
+    let caught_up = onewindow_app::items::catch_up(&app)
+        .await
+        .map_err(app_err)?;
+    tracing::info!(changes = caught_up, "disclosure search index up to date");
     let app = Arc::new(app);
+    // Scheduled disclosure items go live when their time comes; changes made by other nodes
+    // (or by `onewindow disclosure import`) reach this node's index and page caches.
+    let publisher = Arc::clone(&app);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+        loop {
+            tick.tick().await;
+            if let Err(e) = onewindow_app::items::release_due(&publisher).await {
+                tracing::warn!(error = ?e, "publishing scheduled disclosure items failed");
+            }
+            if let Err(e) = onewindow_app::items::follow_changes(&publisher).await {
+                tracing::warn!(error = ?e, "following the disclosure change feed failed");
+            }
+        }
+    });
     // Keep this node's search index in step with changes made by other nodes sharing the
     // database (the change feed); a no-op when this node is the only writer.
     let follower = Arc::clone(&app);

@@ -57,6 +57,26 @@ pub enum Command {
     /// The full-text search index.
     #[command(subcommand)]
     Search(SearchCommand),
+    /// Government information disclosure (政府信息公开).
+    #[command(subcommand)]
+    Disclosure(DisclosureCommand),
+}
+
+/// `disclosure` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum DisclosureCommand {
+    /// Migrate documents already published on an old website: JSON Lines, one object a line
+    /// with title, doc_number, issuing_body, pub_date (YYYY-MM-DD), category, body_text (other
+    /// fields ignored). Atomic: a bad line stops the import before anything is stored and is
+    /// named. The items are published as of their date, with the operator recorded as the
+    /// reviewer of the migration.
+    Import {
+        /// The .jsonl file.
+        file: PathBuf,
+        /// Who reviewed the migration (default: the login name).
+        #[arg(long)]
+        operator: Option<String>,
+    },
 }
 
 /// `catalog` subcommands.

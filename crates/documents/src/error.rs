@@ -16,6 +16,11 @@ pub enum DocumentError {
     /// text that cannot be decoded (see [`pdf_text`](crate::pdf_text)).
     #[error("PDF 文件无法核查：{0}")]
     Pdf(String),
+    /// A DOCX file cannot be read for its text: not a zip package, no `word/document.xml`, a
+    /// document part over the size limit, or XML that does not parse (see
+    /// [`docx_text`](crate::docx_text)).
+    #[error("Word 文档无法读取：{0}")]
+    DocxRead(String),
     /// A value of the document's metadata is malformed.
     #[error("文档信息“{field}”无效：{value}")]
     InvalidMeta {

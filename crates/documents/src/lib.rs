@@ -20,6 +20,14 @@
 //! * [`pdf_text`] — the text of a PDF file, pages in order, for the redaction check of a
 //!   政府信息公开 reply before release (see `onewindow_domain::disclosure::redaction`); fails
 //!   closed on anything it cannot read.
+//! * [`render_markup`] — the body of a 政府信息公开 item, written by an officer in CommonMark
+//!   (with tables and strikethrough), as safe HTML (raw HTML escaped, only relative, `http:`,
+//!   `https:` and `mailto:` destinations kept, headings shifted so the highest is `<h2>`) and
+//!   as plain text for search and snippets. See [`Rendered`].
+//! * [`paragraphs_to_markup`] — plain text with one paragraph per line (documents imported
+//!   from the old website) as CommonMark source that renders to exactly those lines.
+//! * [`docx_text`] — the text of a DOCX file (`word/document.xml`, one line per paragraph)
+//!   for search indexing of attachments; at most 50 MB uncompressed.
 //!
 //! ## Spreadsheet cell rules
 //!
@@ -56,13 +64,17 @@
 #![warn(missing_docs)]
 
 mod docx;
+mod docx_text;
 mod error;
+mod markup;
 mod notice;
 mod pdf;
 mod xlsx;
 
 pub use docx::{GuideMeta, guide_docx};
+pub use docx_text::docx_text;
 pub use error::DocumentError;
+pub use markup::{Rendered, paragraphs_to_markup, render_markup};
 pub use notice::{NoticeDoc, NoticeTable, notice_docx};
 pub use pdf::pdf_text;
 pub use xlsx::{ImportProblem, catalog_xlsx, read_catalog_xlsx};

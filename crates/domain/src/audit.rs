@@ -114,6 +114,22 @@ pub enum AuditAction {
     DisclosureRequestChanged,
     /// A disclosure request was answered (答复) or closed with an outcome.
     DisclosureRequestReplied,
+    /// A disclosure item (主动公开) was drafted, edited, or a new version opened.
+    InfoItemDrafted,
+    /// A disclosure item version was handed in for review.
+    InfoItemSubmitted,
+    /// A reviewer passed or returned a version (保密审查 / 审核).
+    InfoItemReviewed,
+    /// A version went live (immediately, or when its scheduled time came).
+    InfoItemPublished,
+    /// An item was withdrawn with a public notice.
+    InfoItemWithdrawn,
+    /// A version was published by emergency action, bypassing review.
+    InfoItemEmergencyPublished,
+    /// An emergency publication was approved (or rejected) afterwards.
+    InfoItemRetroReviewed,
+    /// Documents of an old website were migrated.
+    InfoItemsImported,
 }
 
 impl AuditAction {
@@ -170,6 +186,14 @@ impl AuditAction {
             DisclosureRequestReceived => "disclosure_request.received",
             DisclosureRequestChanged => "disclosure_request.changed",
             DisclosureRequestReplied => "disclosure_request.replied",
+            InfoItemDrafted => "info_item.drafted",
+            InfoItemSubmitted => "info_item.submitted",
+            InfoItemReviewed => "info_item.reviewed",
+            InfoItemPublished => "info_item.published",
+            InfoItemWithdrawn => "info_item.withdrawn",
+            InfoItemEmergencyPublished => "info_item.emergency_published",
+            InfoItemRetroReviewed => "info_item.retro_reviewed",
+            InfoItemsImported => "info_item.imported",
         }
     }
 }

@@ -1,5 +1,6 @@
 //! [`SearchIndex`]: schema, writing, querying.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
@@ -162,6 +163,23 @@ pub struct SearchIndex {
     reader: IndexReader,
     index_analyzer: TextAnalyzer,
     query_analyzer: TextAnalyzer,
+    /// Named cursors stored with each commit (see [`SearchIndex::cursor`]).
+    cursors: Mutex<BTreeMap<String, i64>>,
+}
+
+/// Encodes cursors as the commit payload: `name=value` lines.
+fn encode_cursors(c: &BTreeMap<String, i64>) -> String {
+    c.iter().map(|(k, v)| format!("{k}={v}\n")).collect()
+}
+
+fn decode_cursors(payload: &str) -> BTreeMap<String, i64> {
+    payload
+        .lines()
+        .filter_map(|l| {
+            let (k, v) = l.split_once('=')?;
+            Some((k.to_owned(), v.parse().ok()?))
+        })
+        .collect()
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -226,6 +244,12 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(SearchError::Reader)?;
+        let cursors = index
+            .load_metas()
+            .ok()
+            .and_then(|m| m.payload)
+            .map(|p| decode_cursors(&p))
+            .unwrap_or_default();
         Ok(Self {
             index,
             fields,
@@ -233,6 +257,7 @@ impl SearchIndex {
             reader,
             index_analyzer,
             query_analyzer: analysis::query_analyzer(),
+            cursors: Mutex::new(cursors),
         })
     }
 
@@ -269,6 +294,52 @@ impl SearchIndex {
             writer.delete_term(term);
             Ok(())
         })
+    }
+
+    /// Applies upserts and removals in one commit (all or nothing) and moves the named
+    /// `cursor` forward in that same commit, so that after a crash the index knows how far it
+    /// got (see [`SearchIndex::cursor`]).
+    pub fn apply(
+        &self,
+        upserts: &[IndexDoc],
+        removes: &[(&str, i64)],
+        cursor: Option<(&str, i64)>,
+    ) -> Result<(), SearchError> {
+        let prepared = upserts
+            .iter()
+            .map(|doc| self.to_tantivy(doc))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.write_at(cursor, |writer| {
+            for (kind, id) in removes {
+                writer.delete_term(Term::from_field_text(
+                    self.fields.key,
+                    &record_key(kind, *id),
+                ));
+            }
+            for (key, doc) in prepared {
+                writer.delete_term(Term::from_field_text(self.fields.key, &key));
+                writer.add_document(doc).map_err(SearchError::Update)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The value of a named cursor as of the last commit (e.g. the newest change-feed entry
+    /// the index reflects), kept across restarts of an on-disk index. `None` when never set.
+    pub fn cursor(&self, name: &str) -> Option<i64> {
+        match self.cursors.lock() {
+            Ok(c) => c.get(name).copied(),
+            Err(p) => p.into_inner().get(name).copied(),
+        }
+    }
+
+    /// Forgets a named cursor (before a full rebuild of what it tracks); kept in memory until
+    /// the next commit.
+    pub fn reset_cursor(&self, name: &str) {
+        match self.cursors.lock() {
+            Ok(mut c) => c.remove(name),
+            Err(p) => p.into_inner().remove(name),
+        };
     }
 
     /// Removes every document of `kind` (before a full reindex of that kind).
@@ -362,11 +433,36 @@ impl SearchIndex {
         &self,
         ops: impl FnOnce(&IndexWriter<TantivyDocument>) -> Result<(), SearchError>,
     ) -> Result<(), SearchError> {
+        self.write_at(None, ops)
+    }
+
+    /// [`SearchIndex::write`], also moving the named cursor to `cursor` in the same commit.
+    fn write_at(
+        &self,
+        cursor: Option<(&str, i64)>,
+        ops: impl FnOnce(&IndexWriter<TantivyDocument>) -> Result<(), SearchError>,
+    ) -> Result<(), SearchError> {
         let mut writer = self.lock_writer()?;
+        let mut cursors = match self.cursors.lock() {
+            Ok(c) => c.clone(),
+            Err(p) => p.into_inner().clone(),
+        };
+        if let Some((name, value)) = cursor {
+            let slot = cursors.entry(name.to_owned()).or_insert(value);
+            *slot = (*slot).max(value);
+        }
         let result = ops(&writer).and_then(|()| {
-            writer.commit().map_err(SearchError::Update)?;
+            let mut prepared = writer.prepare_commit().map_err(SearchError::Update)?;
+            prepared.set_payload(&encode_cursors(&cursors));
+            prepared.commit().map_err(SearchError::Update)?;
             Ok(())
         });
+        if result.is_ok() {
+            match self.cursors.lock() {
+                Ok(mut c) => *c = cursors,
+                Err(p) => *p.into_inner() = cursors,
+            }
+        }
         if let Err(err) = result {
             // The original error matters more than a failed rollback.
             let _ = writer.rollback();
@@ -519,6 +615,32 @@ mod tests {
     #[test]
     fn index_is_send_and_sync() {
         assert_send_sync::<SearchIndex>();
+    }
+
+    #[test]
+    fn cursors_survive_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let idx = SearchIndex::open_or_create(dir.path()).unwrap();
+            assert_eq!(idx.cursor("d"), None);
+            let doc = IndexDoc {
+                kind: "d".into(),
+                id: 1,
+                title: "营业执照".into(),
+                body: String::new(),
+                facets: vec![],
+                date: None,
+                url: String::new(),
+            };
+            idx.apply(&[doc], &[], Some(("d", 41))).unwrap();
+            idx.apply(&[], &[("d", 1)], Some(("d", 42))).unwrap();
+            // A cursor never moves back.
+            idx.apply(&[], &[], Some(("d", 7))).unwrap();
+            assert_eq!(idx.count("d").unwrap(), 0);
+        }
+        let idx = SearchIndex::open_or_create(dir.path()).unwrap();
+        assert_eq!(idx.cursor("d"), Some(42));
+        assert_eq!(idx.cursor("other"), None);
     }
 
     #[test]

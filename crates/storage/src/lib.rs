@@ -19,6 +19,7 @@ pub mod calendar;
 pub mod cases;
 pub mod catalog;
 pub mod disclosure;
+pub mod items;
 pub mod org;
 pub mod sessions;
 pub mod tokens;
