@@ -429,7 +429,177 @@ pub async fn seed(app: &App) -> AppResult<DemoSummary> {
     }
     sum.created += seed_cases(app).await?;
     sum.created += seed_requests(app).await?;
+    sum.created += seed_items(app).await?;
     Ok(sum)
+}
+
+/// Demo disclosure items (主动公开), drafted by the disclosure officer and reviewed by the
+/// publishing reviewer through the real workflow: the guide, a rules document, policy documents
+/// on business licences and real-estate registration, statistics, a repealed notice, and one
+/// draft waiting in the review queue. Only when no item exists yet.
+async fn seed_items(app: &App) -> AppResult<usize> {
+    use crate::items;
+    use onewindow_domain::disclosure::item::{
+        Attribute, Column, Genre, ItemContent, Validity, Verdict,
+    };
+    let any = {
+        let mut c = app.db.conn().await?;
+        onewindow_storage::items::last_change(c.h()).await? > 0
+            || !onewindow_storage::items::versions_in(
+                c.h(),
+                &["draft", "secrecy_review"],
+                None,
+                None,
+                1,
+            )
+            .await?
+            .is_empty()
+    };
+    if any {
+        return Ok(0);
+    }
+    let officer = crate::auth::staff_ctx(app, "disclosure").await?;
+    let reviewer = crate::auth::staff_ctx(app, "publisher").await?;
+    let today = app.today();
+    let days_ago = |n: i64| today - chrono::Duration::days(n);
+    let item = |title: &str,
+                doc: &str,
+                column: Column,
+                genre: Genre,
+                formed: chrono::NaiveDate,
+                keywords: &str,
+                body: &str| ItemContent {
+        title: title.into(),
+        doc_number: doc.into(),
+        issuing_body: app.settings.center_name.clone(),
+        written_on: Some(formed),
+        formed_on: formed,
+        column,
+        topic: String::new(),
+        genre,
+        keywords: vec![keywords.into()],
+        validity: Validity::Valid,
+        attribute: Attribute::Proactive,
+        attribute_reason: String::new(),
+        summary: String::new(),
+        body: body.into(),
+    };
+    let docs = vec![
+        item(
+            "泉州市行政服务中心政府信息公开指南",
+            "",
+            Column::Guide,
+            Genre::Other,
+            days_ago(30),
+            "公开指南",
+            "# 一、信息分类与编排\n\n本中心主动公开的政府信息按机构职能、政策文件、规划计划、统计信息、财政资金、清单公开等栏目编排。\n\n# 二、获取方式\n\n公众可通过本网站“政府信息公开”栏目检索、查阅、下载，也可到中心一楼政务公开查阅点查阅。\n\n# 三、依申请公开\n\n可通过网上申请、当面、信函、传真、电子邮件提出申请，本中心自收到申请之日起20个工作日内答复。",
+        ),
+        item(
+            "泉州市行政服务中心政府信息公开工作制度",
+            "泉行服〔2026〕1号",
+            Column::Rules,
+            Genre::Normative,
+            days_ago(28),
+            "保密审查，发布审核",
+            "为规范政府信息公开工作，制定本制度。\n\n- 信息发布前须经保密审查和内容审核，未经审核的信息不得上网公布；\n- 主动公开信息自形成或者变更之日起20个工作日内公开；\n- 已公开信息需撤回的，应当发布撤回公告并说明理由。",
+        ),
+        item(
+            "关于进一步优化营业执照办理流程的通知",
+            "泉行服〔2026〕5号",
+            Column::Policies,
+            Genre::Notice,
+            days_ago(20),
+            "营业执照，企业开办",
+            "各进驻部门：\n\n为深化“一窗通办”改革，现就优化营业执照办理流程通知如下：企业开办实行“一表申请、一窗受理”，营业执照、公章刻制、发票申领、银行开户一日办结。\n\n申请人可通过网上申报提交材料，审核通过后营业执照可选择邮寄送达。",
+        ),
+        item(
+            "不动产登记“一窗受理、集成服务”实施方案",
+            "泉行服〔2026〕7号",
+            Column::Policies,
+            Genre::Plan,
+            days_ago(15),
+            "不动产登记，一窗受理",
+            "为推进不动产登记便民利民，实行交易、税收、登记“一窗受理、并联办理”。\n\n| 环节 | 时限 |\n|---|---|\n| 受理 | 即时 |\n| 登记 | 3个工作日 |\n\n办理不动产登记不再要求申请人重复提交已有电子证照的材料。",
+        ),
+        item(
+            "2025年泉州市行政服务中心办件情况统计",
+            "",
+            Column::Statistics,
+            Genre::Report,
+            days_ago(10),
+            "统计，办件量",
+            "2025年，中心共受理各类审批服务事项办件，按时办结率100%。\n\n其中企业开办、不动产登记、工程建设项目审批办件量居前。",
+        ),
+        item(
+            "关于调整窗口服务时间的通知",
+            "泉行服〔2024〕9号",
+            Column::Notices,
+            Genre::Notice,
+            days_ago(400),
+            "服务时间",
+            "自2024年7月1日起，中心窗口服务时间调整为夏令时下午15:00至18:00。",
+        ),
+    ];
+    let mut n = 0;
+    let mut ids = Vec::new();
+    for d in docs {
+        let id = items::create(app, &officer, None, d).await?;
+        items::submit(app, &officer, id).await?;
+        items::review(app, &reviewer, id, Verdict::Pass, "未发现涉密内容", None).await?;
+        items::review(app, &reviewer, id, Verdict::Pass, "同意发布", None).await?;
+        ids.push(id);
+        n += 1;
+    }
+    // The old notice was later repealed: an update marks it 废止 and it stays online saying so.
+    if let Some(&old) = ids.last() {
+        items::new_version(app, &officer, old).await?;
+        let v = items::view(app, &officer, old).await?;
+        let mut c = items::content(&v.current);
+        c.validity = Validity::Repealed;
+        c.formed_on = today;
+        items::edit(
+            app,
+            &officer,
+            old,
+            v.item.version,
+            c,
+            Some((
+                onewindow_domain::disclosure::item::ChangeSize::Minor,
+                "该通知已废止".into(),
+            )),
+        )
+        .await?;
+        items::submit(app, &officer, old).await?;
+        items::review(app, &reviewer, old, Verdict::Pass, "", None).await?;
+        items::review(app, &reviewer, old, Verdict::Pass, "", None).await?;
+    }
+    // Waiting in the review queue, formed 17 working days ago: the dashboard warns.
+    let cal = app.case_calendar();
+    let mut formed = today;
+    let mut k = 0;
+    while k < 17 {
+        formed -= chrono::Duration::days(1);
+        if cal.is_working_day(formed).unwrap_or(true) {
+            k += 1;
+        }
+    }
+    let id = items::create(
+        app,
+        &officer,
+        None,
+        item(
+            "2026年度部门预算公开",
+            "",
+            Column::Finance,
+            Genre::Report,
+            formed,
+            "部门预算，财政资金",
+            "根据《中华人民共和国预算法》，现将本中心2026年度部门预算公开如下。",
+        ),
+    )
+    .await?;
+    items::submit(app, &officer, id).await?;
+    Ok(n + 1)
 }
 
 /// A few disclosure requests (依申请公开) so that the officer's list, a request page and the

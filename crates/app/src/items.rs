@@ -23,7 +23,10 @@ use onewindow_domain::org::{Permission, Target};
 use onewindow_search::{IndexDoc, SearchQuery, SearchResults};
 use onewindow_storage::H;
 use onewindow_storage::audit;
-use onewindow_storage::items::{self as store, AttachmentRow, ItemRow, PublicRow, VersionRow};
+use onewindow_storage::items as store;
+pub use onewindow_storage::items::{
+    AttachmentRow, ItemRow, PublicFilter, PublicRow, VersionRow, WithdrawnRow,
+};
 use serde::Serialize;
 use serde_json::json;
 
@@ -992,7 +995,7 @@ pub async fn public_item(app: &App, id: i64) -> AppResult<Option<PublicItem>> {
 }
 
 /// The withdrawal notice of an item, if it was withdrawn.
-pub async fn withdrawal_notice(app: &App, id: i64) -> AppResult<Option<store::WithdrawnRow>> {
+pub async fn withdrawal_notice(app: &App, id: i64) -> AppResult<Option<WithdrawnRow>> {
     let mut c = app.db.conn().await?;
     Ok(store::withdrawn(c.h(), Some(id), 1)
         .await?
@@ -1001,7 +1004,7 @@ pub async fn withdrawal_notice(app: &App, id: i64) -> AppResult<Option<store::Wi
 }
 
 /// Withdrawal notices, newest first.
-pub async fn withdrawal_notices(app: &App, limit: i64) -> AppResult<Vec<store::WithdrawnRow>> {
+pub async fn withdrawal_notices(app: &App, limit: i64) -> AppResult<Vec<WithdrawnRow>> {
     let mut c = app.db.conn().await?;
     Ok(store::withdrawn(c.h(), None, limit).await?)
 }
@@ -1047,7 +1050,7 @@ pub async fn staff_attachment(
 /// A page of published items (newest first) and the total.
 pub async fn public_list(
     app: &App,
-    filter: &store::PublicFilter,
+    filter: &PublicFilter,
     offset: i64,
     limit: i64,
 ) -> AppResult<(Vec<PublicRow>, i64)> {
@@ -1440,6 +1443,34 @@ pub async fn import(
     tx.commit().await?;
     let _ = last_seq;
     Ok(total)
+}
+
+/// Display names of the staff who appear in an item's record (author, reviewers).
+pub async fn people(app: &App, v: &ItemView) -> AppResult<HashMap<i64, String>> {
+    let mut ids: Vec<i64> = v
+        .versions
+        .iter()
+        .flat_map(|x| {
+            [
+                x.author_id,
+                x.secrecy_by,
+                x.content_by,
+                x.emergency_by,
+                x.retro_by,
+            ]
+        })
+        .flatten()
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut c = app.db.conn().await?;
+    let mut out = HashMap::new();
+    for id in ids {
+        if let Ok(u) = onewindow_storage::users::get_user(c.h(), id).await {
+            out.insert(id, u.display_name);
+        }
+    }
+    Ok(out)
 }
 
 /// The Chinese label of a state (templates).

@@ -63,6 +63,23 @@ pub mod raw {
             .map(|r| r.rows_affected())
     }
 
+    /// The first column (text) of every row of a query on PostgreSQL.
+    pub async fn strings_pg(p: &sqlx::PgPool, sql: &str) -> Result<Vec<String>, sqlx::Error> {
+        sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_all(p)
+            .await
+    }
+
+    /// The first column (text) of every row of a query on SQLite.
+    pub async fn strings_sqlite(
+        p: &sqlx::SqlitePool,
+        sql: &str,
+    ) -> Result<Vec<String>, sqlx::Error> {
+        sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_all(p)
+            .await
+    }
+
     /// Execute one statement on SQLite.
     pub async fn exec_sqlite(p: &sqlx::SqlitePool, sql: &str) -> Result<u64, sqlx::Error> {
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))

@@ -123,6 +123,24 @@ impl TestDb {
         }
     }
 
+    /// Run a raw SQL statement and report the database's answer (tests that check constraints).
+    pub async fn try_exec(&self, sql: &str) -> Result<u64, String> {
+        match &self.db {
+            Db::Sqlite(p) => onewindow_storage::raw::exec_sqlite(p, sql).await,
+            Db::Postgres(p) => onewindow_storage::raw::exec_pg(p, sql).await,
+        }
+        .map_err(|e| e.to_string())
+    }
+
+    /// The first column (text) of every row of a query.
+    pub async fn strings(&self, sql: &str) -> Vec<String> {
+        match &self.db {
+            Db::Sqlite(p) => onewindow_storage::raw::strings_sqlite(p, sql).await,
+            Db::Postgres(p) => onewindow_storage::raw::strings_pg(p, sql).await,
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
     /// Run a raw SQL statement (for tests that simulate tampering).
     pub async fn exec(&self, sql: &str) {
         match &self.db {

@@ -65,7 +65,12 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Cached public catalog list responses: query → (catalog cursor, ETag, JSON body).
     pub catalog_lists: Arc<std::sync::Mutex<std::collections::HashMap<String, CachedList>>>,
+    /// Cached public disclosure pages: URL and language → (disclosure change cursor, HTML).
+    pub disclosure_pages: Arc<std::sync::Mutex<PageCache>>,
 }
+
+/// Cached public pages: key → (change cursor they were built at, HTML).
+pub type PageCache = std::collections::HashMap<String, (i64, Arc<str>)>;
 
 /// A cached public list response.
 #[derive(Clone)]
@@ -91,6 +96,7 @@ impl AppState {
             web: Arc::new(web),
             metrics: Arc::new(metrics::Metrics::new()),
             catalog_lists: Arc::default(),
+            disclosure_pages: Arc::default(),
         }
     }
 }

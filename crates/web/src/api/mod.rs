@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod cases;
 pub mod catalog;
+pub mod disclosure;
 pub mod dto;
 pub mod public;
 
@@ -37,6 +38,7 @@ use crate::AppState;
         (name = "admin", description = "管理: users, organisation, audit trail"),
         (name = "cases", description = "办件: one-window intake, parallel review, clocks, tracking"),
         (name = "catalog", description = "事项库: the published service catalog (ETag, change feed) and its staff lifecycle"),
+        (name = "disclosure", description = "政府信息公开: published items, Chinese full-text search"),
     )
 )]
 struct ApiDoc;
@@ -93,7 +95,10 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .routes(routes!(cases::queue))
                 .routes(routes!(cases::bundles))
                 .routes(routes!(cases::checklist))
-                .routes(routes!(cases::track)),
+                .routes(routes!(cases::track))
+                .routes(routes!(disclosure::search))
+                .routes(routes!(disclosure::list))
+                .routes(routes!(disclosure::get_item)),
         )
         .split_for_parts()
 }

@@ -96,6 +96,12 @@ impl Layout {
                     label: tr.t("nav.ysq").into(),
                 });
             }
+            if g.has(Permission::DraftDisclosure) || g.has(Permission::ReviewDisclosure) {
+                nav.push(NavItem {
+                    href: "/xxgk/admin",
+                    label: tr.t("nav.xxgk").into(),
+                });
+            }
             if g.has(Permission::EditCatalog) || g.has(Permission::ReviewCatalog) {
                 nav.push(NavItem {
                     href: "/catalog",

@@ -10,6 +10,7 @@ pub mod login;
 pub mod public;
 pub mod requests;
 pub mod staff;
+pub mod xxgk;
 
 use axum::Router;
 use axum::response::{Html, IntoResponse, Response};
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .merge(cases::router())
         .merge(applicant::router())
         .merge(requests::router())
+        .merge(xxgk::router())
         .merge(login::router())
         .merge(staff::router())
         .merge(admin::router())

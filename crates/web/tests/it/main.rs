@@ -10,6 +10,7 @@ mod audit_trail;
 mod auth;
 mod cases;
 mod catalog;
+mod disclosure;
 mod pages;
 mod requests;
 mod roles;
