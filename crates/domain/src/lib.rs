@@ -43,5 +43,6 @@ pub mod license;
 pub mod masking;
 pub mod org;
 pub mod region;
+pub mod report;
 
 pub use error::{DomainError, FieldError};
