@@ -430,7 +430,41 @@ pub async fn seed(app: &App) -> AppResult<DemoSummary> {
     sum.created += seed_cases(app).await?;
     sum.created += seed_requests(app).await?;
     sum.created += seed_items(app).await?;
+    sum.created += seed_reports(app).await?;
     Ok(sum)
+}
+
+/// The centre's 2018 annual report as the seed document published it: the 附表 row for row and
+/// the narrative, whose "1786条" contradicts the table's 1104 (the consistency check flags it).
+async fn seed_reports(app: &App) -> AppResult<usize> {
+    use crate::reports;
+    use onewindow_domain::report::{Narrative, seed_2018_legacy_rows};
+    let ctx = Ctx::operator();
+    let Ok(body) = reports::resolve_body(app, DEPARTMENTS[0].0).await else {
+        return Ok(0);
+    };
+    let existing = reports::build(app, &ctx, &body, 2018).await?;
+    if existing.legacy_entered {
+        return Ok(0);
+    }
+    reports::set_legacy_rows(
+        app,
+        &ctx,
+        &body,
+        2018,
+        seed_2018_legacy_rows(),
+        "泉州市行政服务中心2018年政府信息公开工作年度报告附表",
+    )
+    .await?;
+    let narrative = Narrative {
+        overview: "2018年，泉州市行政服务中心管委会认真贯彻落实《中华人民共和国政府信息公开条例》，规范信息采集、审核、发布、更新流程，未经审核的信息不得上网公布。\n\
+                   按照《中华人民共和国政府信息公开条例》、《福建省政府信息公开办法》的要求，从2018年1月1日至12月31日，中心通过多种渠道共公开各类信息1786条，其中在信息公开平台主动公开信息23条，通过中心门户网站、网上办事大厅、官方微信等渠道公开各类业务办事指南2154条，业务审批处理信息51092条。\n\
+                   2018年，中心管委会未收到企业群众要求公开本单位有关信息的申请，未发生有关政府信息公开事务的行政复议案、行政诉讼案和有关的申诉案。".into(),
+        problems: "政府信息公开工作虽然取得了一定成绩，但与上级要求和群众期盼相比，还存在一些差距和不足。主要是信息公开宣传的氛围还不够浓厚，信息公开内容有些还不具体、重点不突出，信息公开的及时性还有待进一步提高。".into(),
+        other: "需要说明的其他事项：无。".into(),
+    };
+    reports::set_narrative(app, &ctx, &body, 2018, 0, narrative).await?;
+    Ok(1)
 }
 
 /// Demo disclosure items (主动公开), drafted by the disclosure officer and reviewed by the

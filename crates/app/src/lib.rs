@@ -19,6 +19,7 @@ pub mod demo_catalog;
 mod error;
 pub mod items;
 pub mod org;
+pub mod reports;
 pub mod requests;
 pub mod search;
 pub mod users;

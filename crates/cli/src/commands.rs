@@ -19,7 +19,7 @@ use onewindow_web::{AppState, WebConfig};
 use crate::{
     AuditCommand, CalendarCommand, Cli, Command, DemoCommand, IdCommand, PasswordArgs, UserCommand,
 };
-use crate::{CatalogCommand, DisclosureCommand, SearchCommand};
+use crate::{CatalogCommand, DisclosureCommand, ReportCommand, SearchCommand};
 
 fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     let mut cfg = Config::load(cli.config.as_deref(), std::env::vars())?;
@@ -263,6 +263,73 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!(
                 "search index rebuilt: {n} published service items, {d} published disclosure items"
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report(ReportCommand::Annual {
+            body,
+            year,
+            format,
+            output,
+        }) => {
+            let cfg = load_config(&cli)?;
+            let ext = match format.as_str() {
+                "html" | "docx" | "pdf" | "xlsx" => format.as_str(),
+                other => bail!("--format: “{other}” is not one of html, docx, pdf, xlsx"),
+            };
+            let app = open(&cfg).await?;
+            let ctx = Ctx::operator();
+            let b = onewindow_app::reports::resolve_body(&app, body)
+                .await
+                .map_err(|e| anyhow!("--body: {}", e.message(true)))?;
+            let r = onewindow_app::reports::build(&app, &ctx, &b, *year)
+                .await
+                .map_err(|e| anyhow!("{}", e.message(true)))?;
+            for f in &r.findings {
+                eprintln!(
+                    "{}: {} ({})",
+                    if f.hard { "problem" } else { "warning" },
+                    f.zh,
+                    f.rule
+                );
+            }
+            let doc = onewindow_app::reports::document(&app, &r);
+            let bytes = match ext {
+                "html" => onewindow_app::reports::html(&doc).into_bytes(),
+                "docx" => onewindow_documents::report_docx(&doc).map_err(|e| anyhow!("{e}"))?,
+                "xlsx" => onewindow_documents::report_xlsx(&doc).map_err(|e| anyhow!("{e}"))?,
+                _ => {
+                    let fonts = onewindow_app::reports::load_fonts()
+                        .map_err(|e| anyhow!("{}", e.message(true)))?;
+                    onewindow_documents::report_pdf(&doc, fonts).map_err(|e| anyhow!("{e}"))?
+                }
+            };
+            match output {
+                Some(path) => {
+                    std::fs::write(path, &bytes)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    println!(
+                        "{} ({} bytes, {})",
+                        path.display(),
+                        bytes.len(),
+                        r.figures.format.zh()
+                    );
+                }
+                None if ext == "html" => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&bytes)?;
+                }
+                None => {
+                    let path = std::path::PathBuf::from(format!("annual-report-{year}.{ext}"));
+                    std::fs::write(&path, &bytes)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    println!(
+                        "{} ({} bytes, {})",
+                        path.display(),
+                        bytes.len(),
+                        r.figures.format.zh()
+                    );
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Disclosure(DisclosureCommand::Import { file, operator }) => {

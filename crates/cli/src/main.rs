@@ -60,6 +60,33 @@ pub enum Command {
     /// Government information disclosure (政府信息公开).
     #[command(subcommand)]
     Disclosure(DisclosureCommand),
+    /// Statutory reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+/// `report` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum ReportCommand {
+    /// The statutory annual report on government information disclosure (政府信息公开工作年度报告)
+    /// of a body for a year. The format follows the year: the 2021 national format from 2021,
+    /// the 2019 trial format for 2019–2020, the free-form 统计附表 before 2019. Consistency
+    /// problems are printed to standard error.
+    Annual {
+        /// The body: a department's credit code, id, or exact Chinese name; or a region's code
+        /// or name (the region and everything in it).
+        #[arg(long)]
+        body: String,
+        /// The year reported on.
+        #[arg(long)]
+        year: i32,
+        /// html (default), docx, pdf or xlsx.
+        #[arg(long, default_value = "html")]
+        format: String,
+        /// Output file (default: standard output for html; annual-report-YEAR.EXT otherwise).
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
 }
 
 /// `disclosure` subcommands.

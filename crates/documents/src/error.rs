@@ -16,6 +16,19 @@ pub enum DocumentError {
     /// text that cannot be decoded (see [`pdf_text`](crate::pdf_text)).
     #[error("PDF 文件无法核查：{0}")]
     Pdf(String),
+    /// The PDF file could not be written: none of the fonts given has Chinese glyphs, or the
+    /// PDF writer failed (see [`report_pdf`](crate::report_pdf)).
+    #[error("生成 PDF 文件失败：{0}")]
+    PdfWrite(String),
+    /// A table of the annual report is malformed (two cells overlap, or it is unreasonably
+    /// large), so no document shows it.
+    #[error("表格“{grid}”无效：{reason}")]
+    InvalidGrid {
+        /// [`Grid::name`](onewindow_domain::report::Grid) of the table.
+        grid: String,
+        /// What is wrong, in Chinese.
+        reason: String,
+    },
     /// A DOCX file cannot be read for its text: not a zip package, no `word/document.xml`, a
     /// document part over the size limit, or XML that does not parse (see
     /// [`docx_text`](crate::docx_text)).

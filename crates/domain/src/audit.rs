@@ -130,6 +130,12 @@ pub enum AuditAction {
     InfoItemRetroReviewed,
     /// Documents of an old website were migrated.
     InfoItemsImported,
+    /// A figure of an annual report was entered by hand (with its source).
+    ReportFigureEntered,
+    /// The narrative of an annual report was saved.
+    ReportNarrativeSaved,
+    /// An annual report was handed in for publication as a disclosure item.
+    ReportPublished,
 }
 
 impl AuditAction {
@@ -194,6 +200,9 @@ impl AuditAction {
             InfoItemEmergencyPublished => "info_item.emergency_published",
             InfoItemRetroReviewed => "info_item.retro_reviewed",
             InfoItemsImported => "info_item.imported",
+            ReportFigureEntered => "report.figure_entered",
+            ReportNarrativeSaved => "report.narrative_saved",
+            ReportPublished => "report.published",
         }
     }
 }

@@ -21,6 +21,7 @@ pub mod catalog;
 pub mod disclosure;
 pub mod items;
 pub mod org;
+pub mod reports;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

@@ -102,6 +102,12 @@ impl Layout {
                     label: tr.t("nav.xxgk").into(),
                 });
             }
+            if g.has(Permission::DraftDisclosure) || g.has(Permission::ViewAnalytics) {
+                nav.push(NavItem {
+                    href: "/reports/annual",
+                    label: tr.t("nav.report").into(),
+                });
+            }
             if g.has(Permission::EditCatalog) || g.has(Permission::ReviewCatalog) {
                 nav.push(NavItem {
                     href: "/catalog",

@@ -8,6 +8,7 @@ pub mod guide;
 pub mod layout;
 pub mod login;
 pub mod public;
+pub mod reports;
 pub mod requests;
 pub mod staff;
 pub mod xxgk;
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .merge(applicant::router())
         .merge(requests::router())
         .merge(xxgk::router())
+        .merge(reports::router())
         .merge(login::router())
         .merge(staff::router())
         .merge(admin::router())

@@ -12,5 +12,6 @@ mod cases;
 mod catalog;
 mod disclosure;
 mod pages;
+mod reports;
 mod requests;
 mod roles;
