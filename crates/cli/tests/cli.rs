@@ -39,6 +39,10 @@ fn help_lists_every_subcommand() {
         "audit",
         "id",
         "calendar",
+        "catalog",
+        "search",
+        "disclosure",
+        "report",
     ] {
         assert!(stdout(&o).contains(s), "{s} missing from --help");
     }
@@ -47,6 +51,9 @@ fn help_lists_every_subcommand() {
         &["calendar", "--help"],
         &["audit", "verify", "--help"],
         &["serve", "--help"],
+        &["disclosure", "import", "--help"],
+        &["report", "annual", "--help"],
+        &["search", "reindex", "--help"],
     ] {
         assert!(ow(d.path(), sub).status.success(), "{sub:?}");
     }
@@ -463,4 +470,113 @@ fn catalog_export_import_round_trip_and_atomic_bad_row() {
         "{}",
         stdout(&o)
     );
+}
+
+#[test]
+fn disclosure_import_is_atomic_names_the_bad_line_and_reindexes() {
+    let d = tempfile::tempdir().unwrap();
+    let good = |i: u32| {
+        format!(
+            r#"{{"title": "关于清源山景区通办事项的通知{i}", "doc_number": "市政发〔2024〕{i}号", "issuing_body": "市人民政府", "pub_date": "2024-0{i}-01", "category": "政策文件", "body_text": "正文第{i}段\n第二段", "paragraphs": ["ignored"]}}"#
+        )
+    };
+    let bad = format!("{}\n{}\n{{\"title\": \"缺字段\"}}\n", good(1), good(2));
+    std::fs::write(d.path().join("bad.jsonl"), bad).unwrap();
+    let o = ow(
+        d.path(),
+        &["disclosure", "import", "bad.jsonl", "--operator", "张三"],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("line 3"), "{}", stderr(&o));
+    std::fs::write(
+        d.path().join("good.jsonl"),
+        format!("{}\n{}\n", good(1), good(2)),
+    )
+    .unwrap();
+    let o = ow(
+        d.path(),
+        &["disclosure", "import", "good.jsonl", "--operator", "张三"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("imported 2 documents"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).contains("张三"));
+    // Nothing of the bad file was stored: exactly two items in the index.
+    let o = ow(d.path(), &["search", "reindex"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("2 published disclosure items"),
+        "{}",
+        stdout(&o)
+    );
+    let o = ow(d.path(), &["audit", "verify"]);
+    assert!(o.status.success());
+}
+
+#[test]
+fn annual_report_command_writes_every_format() {
+    let d = tempfile::tempdir().unwrap();
+    assert!(ow(d.path(), &["demo", "seed"]).status.success());
+    // The seed's 2018 report: the 附表 and the narrative mismatch on standard error.
+    let o = ow(
+        d.path(),
+        &[
+            "report",
+            "annual",
+            "--body",
+            "泉州市行政服务中心管委会",
+            "--year",
+            "2018",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = stdout(&o);
+    assert!(html.contains("2018年政府信息公开工作年度报告"));
+    assert!(html.contains("14949"));
+    assert!(stderr(&o).contains("1786"), "{}", stderr(&o));
+    for fmt in ["docx", "xlsx", "html"] {
+        let out = format!("r.{fmt}");
+        let o = ow(
+            d.path(),
+            &[
+                "report",
+                "annual",
+                "--body",
+                "泉州市",
+                "--year",
+                "2025",
+                "--format",
+                fmt,
+                "-o",
+                &out,
+            ],
+        );
+        assert!(o.status.success(), "{fmt}: {}", stderr(&o));
+        let bytes = std::fs::read(d.path().join(&out)).unwrap();
+        assert!(bytes.len() > 1000, "{fmt}");
+    }
+    let o = ow(
+        d.path(),
+        &[
+            "report",
+            "annual",
+            "--body",
+            "泉州市",
+            "--year",
+            "2025",
+            "--format",
+            "odt",
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--format"));
+    let o = ow(
+        d.path(),
+        &["report", "annual", "--body", "火星市", "--year", "2025"],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--body"), "{}", stderr(&o));
 }
