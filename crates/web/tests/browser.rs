@@ -743,3 +743,573 @@ fn unzip_document_xml(bytes: &[u8]) -> Vec<u8> {
     f.read_to_end(&mut out).unwrap();
     out
 }
+
+// ---------------------------------------------------------------------------------------------
+// Accessibility: axe-core (WCAG 2.1 A and AA rules) run in the page.
+
+/// The WCAG levels the portal must meet: axe-core's tags for WCAG 2.0 and 2.1, A and AA.
+const AXE_TAGS: &str = "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']";
+
+/// axe-core's `axe.min.js`, read from the file named by `AXE_CORE_JS` (`.ci/run` installs it
+/// from npm and sets the variable). Unset: CI (`ONEWINDOW_BROWSER_TESTS=1`) fails; elsewhere
+/// the accessibility checks alone are skipped, with a note saying so.
+fn axe_source() -> Option<String> {
+    match std::env::var("AXE_CORE_JS") {
+        Ok(path) if !path.is_empty() => {
+            let src = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+                panic!("AXE_CORE_JS={path}: cannot read axe-core ({e}); bash .ci/run installs it")
+            });
+            assert!(src.contains("axe"), "AXE_CORE_JS={path} is not axe-core");
+            Some(src)
+        }
+        _ => {
+            let why = "AXE_CORE_JS is not set: it names axe-core's axe.min.js \
+                       (npm install --no-save --prefix ~/.cache/onewindow-axe axe-core@4.10.3, then \
+                       AXE_CORE_JS=~/.cache/onewindow-axe/node_modules/axe-core/axe.min.js; \
+                       bash .ci/run does both)";
+            if std::env::var("ONEWINDOW_BROWSER_TESTS").as_deref() == Ok("1") {
+                panic!("the accessibility (axe-core) checks cannot run: {why}");
+            }
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "note: accessibility (axe-core) checks skipped, the rest of the test runs: {why}"
+            );
+            None
+        }
+    }
+}
+
+/// Runs axe-core on the pages a test visits and collects the violations of every page, so that
+/// one run lists everything to fix; [`A11y::finish`] fails the test if there were any.
+struct A11y {
+    axe: Option<String>,
+    failures: Vec<String>,
+    pages: usize,
+}
+
+impl A11y {
+    fn new() -> A11y {
+        A11y {
+            axe: axe_source(),
+            failures: Vec::new(),
+            pages: 0,
+        }
+    }
+
+    /// Check the page the browser shows now; `label` names it in the report.
+    async fn check(&mut self, c: &Client, label: &str) {
+        let Some(src) = self.axe.as_deref() else {
+            return;
+        };
+        // The app's CSP forbids inline <script>; WebDriver's script execution is not bound by
+        // it, so axe is evaluated directly (it defines `window.axe`).
+        let loaded = c
+            .execute(
+                &format!(
+                    "if (typeof window.axe !== 'object') {{\n{src}\n}}\nreturn typeof window.axe;"
+                ),
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            loaded,
+            serde_json::json!("object"),
+            "axe-core loaded on {label}"
+        );
+        let script = format!(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {{ runOnly: {{ type: 'tag', values: {AXE_TAGS} }}, resultTypes: ['violations'] }})
+               .then(r => done({{ version: axe.version, violations: r.violations.map(v => ({{
+                   id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl, count: v.nodes.length,
+                   nodes: v.nodes.slice(0, 4).map(n => ({{
+                     target: n.target.join(' '), html: n.html.slice(0, 300),
+                     summary: (n.failureSummary || '').replace(/\\s+/g, ' ').slice(0, 400) }})) }})) }}))
+               .catch(e => done({{ error: String(e) }}));"
+        );
+        let r = c.execute_async(&script, vec![]).await.unwrap();
+        if let Some(e) = r.get("error") {
+            panic!("axe-core failed on {label}: {e}");
+        }
+        self.pages += 1;
+        let url = c
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        let violations = r["violations"].as_array().cloned().unwrap_or_default();
+        if violations.is_empty() {
+            return;
+        }
+        save_screenshot(c, &format!("axe-{label}")).await;
+        let mut out = format!(
+            "{label} ({url}): {} violation(s) (axe {})",
+            violations.len(),
+            r["version"].as_str().unwrap_or("?")
+        );
+        for v in &violations {
+            out.push_str(&format!(
+                "\n  [{}] {}: {} ({} node(s)) {}",
+                v["impact"].as_str().unwrap_or("?"),
+                v["id"].as_str().unwrap_or("?"),
+                v["help"].as_str().unwrap_or(""),
+                v["count"],
+                v["helpUrl"].as_str().unwrap_or("")
+            ));
+            for n in v["nodes"].as_array().into_iter().flatten() {
+                out.push_str(&format!(
+                    "\n      at {}\n         {}\n         {}",
+                    n["target"].as_str().unwrap_or(""),
+                    n["html"].as_str().unwrap_or(""),
+                    n["summary"].as_str().unwrap_or("")
+                ));
+            }
+        }
+        self.failures.push(out);
+    }
+
+    /// Fail with every violation found, page by page.
+    fn finish(self) {
+        if self.axe.is_none() {
+            return;
+        }
+        assert!(self.pages > 0, "no page was checked for accessibility");
+        assert!(
+            self.failures.is_empty(),
+            "WCAG 2.1 AA violations (axe-core):\n{}",
+            self.failures.join("\n\n")
+        );
+    }
+}
+
+/// Press a key once (down and up), on whatever has the focus.
+async fn press(c: &Client, key: fantoccini::key::Key) {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let k: char = key.into();
+    let keys = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: k })
+        .then(KeyAction::Up { value: k });
+    c.perform_actions(keys).await.unwrap();
+}
+
+/// `document.activeElement`, described as `tag#id.class`.
+async fn focused(c: &Client) -> String {
+    c.execute(
+        "const e = document.activeElement;
+         return e ? e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+                    (e.className ? '.' + String(e.className).trim().split(/\\s+/).join('.') : '') : '';",
+        vec![],
+    )
+    .await
+    .unwrap()
+    .as_str()
+    .unwrap_or_default()
+    .to_string()
+}
+
+/// The page source of `path` for a visitor who is not logged in (a browser of its own).
+async fn anonymous_source(v: &Client, base: &str, path: &str) -> String {
+    v.goto(&format!("{base}{path}")).await.unwrap();
+    v.wait().for_element(Locator::Css("main h1")).await.unwrap();
+    v.source().await.unwrap()
+}
+
+/// 主动公开 end to end: the disclosure officer drafts and submits an item; until it has passed
+/// both reviews no visitor can see or find it; the publishing reviewer passes 保密审查 and 内容审核;
+/// a visitor then finds it by full-text search (highlighted) and reads it. Every page on the way
+/// — public and staff — is checked against WCAG 2.1 AA with axe-core.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn officer_publishes_reviewer_approves_citizen_finds_it() {
+    let Some(d) = driver() else { return };
+    let mut a11y = A11y::new();
+    let (addr, _t) = spawn_app().await;
+    let c = browser(&d).await;
+    let base = format!("http://{addr}");
+    let title = "关于开展2026年洛阳桥古桥保护志愿服务活动的通知";
+    let word = "志愿服务";
+
+    // The officer's desk and the editor.
+    login_as(&c, &base, "disclosure", "/xxgk/admin").await;
+    c.wait()
+        .for_element(Locator::Id("new-item"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("item-form"))
+        .await
+        .unwrap();
+    a11y.check(&c, "xxgk-editor").await;
+    c.find(Locator::Id("title"))
+        .await
+        .unwrap()
+        .send_keys(title)
+        .await
+        .unwrap();
+    // 发布机构, 形成日期, 栏目 (工作通知) and 体裁 (通知) come filled in.
+    let issuing = c
+        .find(Locator::Id("issuing_body"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(!issuing.is_empty(), "发布机构 is filled in");
+    c.find(Locator::Id("keywords"))
+        .await
+        .unwrap()
+        .send_keys("古桥保护")
+        .await
+        .unwrap();
+    c.find(Locator::Id("summary"))
+        .await
+        .unwrap()
+        .send_keys("招募志愿者参与洛阳桥日常巡护和文明劝导。")
+        .await
+        .unwrap();
+    c.find(Locator::Id("body"))
+        .await
+        .unwrap()
+        .send_keys(
+            "为保护洛阳桥等古桥文物，现面向社会招募志愿者。\n\n## 报名方式\n\n- 时间：工作日 8:30—17:30\n- 地点：行政服务中心一楼咨询台",
+        )
+        .await
+        .unwrap();
+    save_screenshot(&c, "xxgk-editor").await;
+    c.find(Locator::Id("save"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let state = wait_text(&c, "state", "草稿").await;
+    assert!(state.contains("草稿"), "{state}");
+    let path = c.current_url().await.unwrap().path().to_string();
+    let id: i64 = path
+        .strip_prefix("/xxgk/admin/")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("the item page after saving: {path}"));
+    c.find(Locator::Id("submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let state = wait_text(&c, "state", "待保密审查").await;
+    assert!(state.contains("待保密审查"), "{state}");
+    a11y.check(&c, "xxgk-admin-item").await;
+    save_screenshot(&c, "xxgk-submitted").await;
+    c.goto(&format!("{base}/xxgk/admin")).await.unwrap();
+    let desk = c
+        .wait()
+        .for_element(Locator::Id("deadlines"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        desk.contains(title),
+        "the deadline dashboard lists it: {desk}"
+    );
+    a11y.check(&c, "xxgk-desk-officer").await;
+
+    // Not reviewed yet: a visitor (a browser of its own, never logged in) neither sees nor finds it.
+    let v = browser(&d).await;
+    let list = anonymous_source(&v, &base, "/xxgk/").await;
+    assert!(!list.contains(title), "not listed before review");
+    let hits = anonymous_source(&v, &base, &format!("/xxgk/search?q={word}")).await;
+    assert!(!hits.contains(title), "not found before review");
+    let item = anonymous_source(&v, &base, &format!("/xxgk/{id}")).await;
+    assert!(!item.contains(title), "no public page before review");
+
+    // The publishing reviewer: 保密审查, then 内容审核 (publish now).
+    login_as(&c, &base, "publisher", "/xxgk/admin").await;
+    let queue = c
+        .wait()
+        .for_element(Locator::Id("queue"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        queue.contains(title),
+        "the reviewer's queue lists it: {queue}"
+    );
+    a11y.check(&c, "xxgk-desk-reviewer").await;
+    c.find(Locator::LinkText(title))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("pass-note"))
+        .await
+        .unwrap()
+        .send_keys("不涉及国家秘密、工作秘密")
+        .await
+        .unwrap();
+    a11y.check(&c, "xxgk-admin-review").await;
+    c.find(Locator::Id("pass"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let state = wait_text(&c, "state", "待内容审核").await;
+    assert!(state.contains("待内容审核"), "{state}");
+    c.wait()
+        .for_element(Locator::Id("pass-note"))
+        .await
+        .unwrap()
+        .send_keys("同意发布")
+        .await
+        .unwrap();
+    c.find(Locator::Id("pass"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let state = wait_text(&c, "state", "已发布").await;
+    assert!(state.contains("已发布"), "{state}");
+    save_screenshot(&c, "xxgk-published").await;
+    c.close().await.unwrap();
+
+    // The visitor searches, finds it highlighted, and opens it.
+    v.goto(&format!("{base}/xxgk/search?q={word}"))
+        .await
+        .unwrap();
+    v.wait().for_element(Locator::Id("items")).await.unwrap();
+    let mut found = None;
+    for a in v
+        .find_all(Locator::Css("#items a.item-name"))
+        .await
+        .unwrap()
+    {
+        if a.text().await.unwrap() == title {
+            found = Some(a);
+        }
+    }
+    let link = found.unwrap_or_else(|| panic!("search for {word} finds {title}"));
+    let marked = link.find_all(Locator::Css("mark")).await.unwrap().len();
+    assert!(marked > 0, "the search word is highlighted with <mark>");
+    let snippet = v
+        .find(Locator::Css("#items .snippet"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!snippet.is_empty());
+    a11y.check(&v, "xxgk-search").await;
+    save_screenshot(&v, "xxgk-search").await;
+    link.click().await.unwrap();
+    let h1 = v
+        .wait()
+        .for_element(Locator::Css("main h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(h1, title);
+    assert_eq!(v.current_url().await.unwrap().path(), format!("/xxgk/{id}"));
+    let meta = v
+        .find(Locator::Id("item-meta"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        meta.contains(&issuing) && meta.contains("古桥保护"),
+        "{meta}"
+    );
+    let body = v
+        .find(Locator::Id("item-body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains("报名方式") && body.contains("行政服务中心一楼咨询台"),
+        "{body}"
+    );
+    a11y.check(&v, "xxgk-item").await;
+    save_screenshot(&v, "xxgk-item").await;
+
+    // Listed first (newest) on the portal; the other public pages.
+    v.goto(&format!("{base}/xxgk/")).await.unwrap();
+    let first = v
+        .wait()
+        .for_element(Locator::Css("#items a.item-name"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(first, title);
+    a11y.check(&v, "xxgk-list").await;
+    save_screenshot(&v, "xxgk-list").await;
+    v.goto(&format!("{base}/xxgk/?column=notices"))
+        .await
+        .unwrap();
+    v.wait().for_element(Locator::Id("total")).await.unwrap();
+    a11y.check(&v, "xxgk-list-filtered").await;
+    v.goto(&format!("{base}/xxgk/guide")).await.unwrap();
+    v.wait().for_element(Locator::Id("guide")).await.unwrap();
+    a11y.check(&v, "xxgk-guide").await;
+    save_screenshot(&v, "xxgk-guide").await;
+    v.goto(&format!("{base}/xxgk/withdrawn")).await.unwrap();
+    v.wait().for_element(Locator::Css("main h1")).await.unwrap();
+    a11y.check(&v, "xxgk-withdrawn").await;
+
+    // A repealed notice (废止) says so above its metadata and keeps its update history; then the
+    // same page and the list in English.
+    v.goto(&format!("{base}/xxgk/")).await.unwrap();
+    v.wait()
+        .for_element(Locator::LinkText("关于调整窗口服务时间的通知"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let banner = v
+        .wait()
+        .for_element(Locator::Id("validity-banner"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(banner.contains("废止"), "{banner}");
+    assert!(
+        v.find(Locator::Id("history")).await.is_ok(),
+        "update history"
+    );
+    a11y.check(&v, "xxgk-item-repealed").await;
+    v.find(Locator::LinkText("English"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    v.wait()
+        .for_element(Locator::XPath("//th[contains(., 'Index no.')]"))
+        .await
+        .unwrap();
+    a11y.check(&v, "xxgk-item-en").await;
+    v.goto(&format!("{base}/xxgk/")).await.unwrap();
+    v.wait()
+        .for_element(Locator::XPath("//label[contains(., 'Search')]"))
+        .await
+        .unwrap();
+    a11y.check(&v, "xxgk-list-en").await;
+    save_screenshot(&v, "xxgk-list-en").await;
+    v.close().await.unwrap();
+    a11y.finish();
+}
+
+/// The portal works from the keyboard: the first Tab reaches the skip link, which is shown when
+/// focused and leads into the main content; Tab order reaches the search box, where typing and
+/// Enter search.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn visitor_uses_the_disclosure_portal_with_the_keyboard() {
+    use fantoccini::key::Key;
+    let Some(d) = driver() else { return };
+    let (addr, _t) = spawn_app().await;
+    let c = browser(&d).await;
+    let base = format!("http://{addr}");
+
+    c.goto(&format!("{base}/xxgk/")).await.unwrap();
+    c.wait().for_element(Locator::Id("q")).await.unwrap();
+    press(&c, Key::Tab).await;
+    assert_eq!(
+        focused(&c).await,
+        "a.skip",
+        "the first Tab stop is the skip link"
+    );
+    let shown = c
+        .execute(
+            "const r = document.activeElement.getBoundingClientRect();
+             return r.left >= 0 && r.top >= 0 && r.width > 0 && r.height > 0;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        shown,
+        serde_json::json!(true),
+        "the focused skip link is on screen"
+    );
+    save_screenshot(&c, "xxgk-skip-link").await;
+    // Following it moves the focus navigation point into <main>: the next Tab stop is there.
+    press(&c, Key::Enter).await;
+    press(&c, Key::Tab).await;
+    let in_main = c
+        .execute(
+            "return document.getElementById('main').contains(document.activeElement);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        in_main,
+        serde_json::json!(true),
+        "after the skip link, Tab lands in the main content (on {})",
+        focused(&c).await
+    );
+
+    // From the top of the page, Tab order reaches the search box.
+    c.goto(&format!("{base}/xxgk/")).await.unwrap();
+    c.wait().for_element(Locator::Id("q")).await.unwrap();
+    let mut stops = Vec::new();
+    for _ in 0..80 {
+        press(&c, Key::Tab).await;
+        let f = focused(&c).await;
+        let done = f == "input#q";
+        stops.push(f);
+        if done {
+            break;
+        }
+    }
+    assert_eq!(
+        stops.last().map(String::as_str),
+        Some("input#q"),
+        "Tab reaches the search box; stops: {stops:?}"
+    );
+    // Type and press Enter: the search runs.
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys("营业执照")
+        .await
+        .unwrap();
+    press(&c, Key::Enter).await;
+    c.wait()
+        .for_url(
+            &format!("{base}/xxgk/search?q=%E8%90%A5%E4%B8%9A%E6%89%A7%E7%85%A7")
+                .parse()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let hits = c
+        .wait()
+        .for_element(Locator::Id("items"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(hits.contains("营业执照"), "{hits}");
+    c.close().await.unwrap();
+}
