@@ -640,6 +640,15 @@ pub fn figure_links(r: &AnnualReport) -> impl Fn(&str) -> Option<String> + '_ {
         if let Some(m) = r.manual.get(key) {
             return Some(format!("手工填报：{}（{}）", m.source, m.by));
         }
+        // Only figures computed from records have records behind them.
+        let computed = key.starts_with("table3.")
+            || key.starts_with("table4.")
+            || key == "table2.licensing"
+            || key.starts_with("table2.rules.")
+            || key.starts_with("table2.normative.");
+        if !computed {
+            return None;
+        }
         let body = r.body.key();
         Some(format!(
             "/reports/annual/records?body={}&year={}&cell={key}",
@@ -1044,6 +1053,42 @@ pub async fn records(
                 }
             }
             Ok(out)
+        }
+        ["table4", col] => {
+            let col: usize = col.parse().map_err(|_| bad())?;
+            if col >= 15 {
+                return Err(bad());
+            }
+            let (block, result) = (col / 5, col % 5);
+            Ok(store::appeals(c.h(), first, last, &filter)
+                .await?
+                .into_iter()
+                .filter(|(_, _, kind, res, _)| {
+                    let b = match AppealKind::parse(kind) {
+                        Some(AppealKind::Reconsideration) => 0,
+                        Some(AppealKind::DirectSuit) => 1,
+                        Some(AppealKind::SuitAfterReconsideration) => 2,
+                        None => 9,
+                    };
+                    let r = match AppealResult::parse(res) {
+                        Some(AppealResult::Upheld) => 0,
+                        Some(AppealResult::Corrected) => 1,
+                        Some(AppealResult::Other) => 2,
+                        _ => 3,
+                    };
+                    b == block && (result == 4 || r == result)
+                })
+                .map(|(id, no, kind, res, filed)| RecordLine {
+                    kind: "复议诉讼",
+                    label: no,
+                    detail: format!(
+                        "{} · {} · 提起 {filed}",
+                        AppealKind::parse(&kind).map(|k| k.zh()).unwrap_or(""),
+                        AppealResult::parse(&res).map(|k| k.zh()).unwrap_or("")
+                    ),
+                    url: format!("/ysqgk/requests/{id}"),
+                })
+                .collect())
         }
         ["table2", "licensing"] => Ok(store::licensing_cases(c.h(), from, to, &filter, 500)
             .await?

@@ -1,7 +1,8 @@
 //! The statutory annual report on government information disclosure (政府信息公开工作年度报告)
 //! as DOCX, XLSX and PDF.
 //!
-//! The report arrives fully laid out as a [`ReportDoc`]: title, preface, sections with their
+//! The report arrives fully laid out as a
+//! [`ReportDoc`](onewindow_domain::report::ReportDoc): title, preface, sections with their
 //! paragraphs and tables ([`Grid`], with merged cells), issuer and date. The writers print it
 //! as it is and add nothing to its content; they differ only in how the grids are set:
 //!
@@ -12,9 +13,10 @@
 //!   font files of a Debian system for that.
 //!
 //! Shared by the three: the grid is checked and indexed once ([`Table`]), so that a malformed
-//! grid (overlapping cells) is refused the same way everywhere, and the leading rows made only
-//! of header cells (the column heads) are told apart from the header cells further down (the
-//! row labels, printed flush left on a lighter shade).
+//! grid (overlapping cells) is refused the same way everywhere, and the header cells are told
+//! apart: in a row of header cells only they head columns (centred, grey), in a row with
+//! figures they label the row (flush left, light grey). The leading rows of heads are the
+//! table's column heads, repeated on a new page in the PDF.
 
 mod docx;
 mod pdf;

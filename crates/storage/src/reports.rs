@@ -349,3 +349,28 @@ pub async fn licensing_cases(
         bind_body!(q, body).bind(limit).fetch_all(&mut *c).await
     })?)
 }
+
+/// Appeals filed in the year (drill-down): request id and number, kind, result as of
+/// 31 December, filed.
+pub async fn appeals(
+    h: H<'_>,
+    first: NaiveDate,
+    last: NaiveDate,
+    body: &BodyFilter,
+) -> Result<Vec<(i64, String, String, String, NaiveDate)>, StoreError> {
+    let (w, _) = body.sql("r.department_id", 3);
+    let sql = format!(
+        "select r.id, r.request_no, a.kind, case when a.result <> 'pending' and \
+         (a.decided_on is null or a.decided_on <= $2) then a.result else 'pending' end, a.filed_on \
+         from disclosure_appeals a join disclosure_requests r on r.id = a.request_id \
+         where a.filed_on >= $1 and a.filed_on <= $2{w} order by a.filed_on, a.id"
+    );
+    Ok(on!(h, |c| {
+        let q = sqlx::query_as::<_, (i64, String, String, String, NaiveDate)>(sqlx::AssertSqlSafe(
+            sql.clone(),
+        ))
+        .bind(first)
+        .bind(last);
+        bind_body!(q, body).fetch_all(&mut *c).await
+    })?)
+}

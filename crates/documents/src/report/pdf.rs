@@ -666,9 +666,6 @@ impl Flow<'_, '_> {
                 .filter(|p| p.page == page)
                 .map(|p| (p.row, p))
                 .collect();
-            if on_page.is_empty() {
-                continue;
-            }
             for (i, c) in t.cells.iter().enumerate() {
                 let mine: Vec<&&Piece> = (c.row..c.row_end())
                     .filter_map(|r| on_page.get(&r))

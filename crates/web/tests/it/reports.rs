@@ -536,3 +536,68 @@ async fn report_pages_and_downloads() {
     // Anonymous visitors are sent to the login.
     assert_eq!(t.client().get("/reports/annual").await.status, 303);
 }
+
+#[tokio::test]
+async fn the_2019_trial_format_is_used_for_2019_and_2020() {
+    let t = TestApp::new().await;
+    let body = host(&t).await;
+    insert_request(
+        &t,
+        1,
+        RequesterKind::NaturalPerson,
+        d("2020-05-01"),
+        Some((d("2020-05-10"), ReplyOutcome::CorrectionOverdue)),
+        None,
+    )
+    .await;
+    insert_request(
+        &t,
+        2,
+        RequesterKind::NaturalPerson,
+        d("2020-06-01"),
+        Some((d("2020-06-10"), ReplyOutcome::Other)),
+        None,
+    )
+    .await;
+    let officer = auth::staff_ctx(t.app(), "disclosure").await.unwrap();
+    reports::set_figure(
+        t.app(),
+        &officer,
+        &body,
+        2020,
+        "table2t.procurement.1",
+        Some(2_500_000),
+        "政府采购平台",
+    )
+    .await
+    .unwrap();
+    // A 2021-format key is refused for a 2020 report.
+    assert!(
+        reports::set_figure(
+            t.app(),
+            &officer,
+            &body,
+            2020,
+            "table2.penalty",
+            Some(1),
+            "执法平台"
+        )
+        .await
+        .is_err()
+    );
+    let r = reports::build(t.app(), &officer, &body, 2020)
+        .await
+        .unwrap();
+    assert_eq!(r.figures.format, Format::Y2019);
+    let html = reports::html(&reports::document(t.app(), &r));
+    assert!(html.contains("五、政府信息公开工作存在的主要问题及改进情况"));
+    assert!(html.contains("政府集中采购"));
+    assert!(html.contains("250"), "procurement printed in 万元");
+    // 其他处理 is one row holding both requests.
+    assert_eq!(html.matches("（六）其他处理").count(), 1);
+    assert!(
+        html.contains("<th>（六）其他处理</th><td class=\"n\">2</td>")
+            || html.contains("（六）其他处理</th><td class=\"n\">2"),
+        "{html}"
+    );
+}
