@@ -1219,10 +1219,9 @@ pub async fn reindex(app: &App, mut progress: impl FnMut(usize, usize)) -> AppRe
             usize::try_from(store::public_count(c.h()).await?).unwrap_or(0),
         )
     };
-    app.search
-        .clear_kind(KIND)
-        .map_err(|e| unexpected(anyhow::anyhow!("{e}")))?;
-    app.search.reset_cursor(KIND);
+    // Documents are replaced in place batch by batch (search keeps answering during the
+    // rebuild); what the database no longer publishes is removed at the end.
+    let mut seen = std::collections::HashSet::new();
     let mut after = 0;
     let mut done = 0;
     progress(0, total);
@@ -1240,13 +1239,22 @@ pub async fn reindex(app: &App, mut progress: impl FnMut(usize, usize)) -> AppRe
         };
         after = last.id;
         done += batch.len();
+        seen.extend(batch.iter().map(|d| d.id));
         app.search
             .apply(&batch, &[], None)
             .map_err(|e| unexpected(anyhow::anyhow!("{e}")))?;
         progress(done, total.max(done));
     }
+    let stale: Vec<(&str, i64)> = app
+        .search
+        .ids(KIND)
+        .map_err(|e| unexpected(anyhow::anyhow!("{e}")))?
+        .into_iter()
+        .filter(|id| !seen.contains(id))
+        .map(|id| (KIND, id))
+        .collect();
     app.search
-        .apply(&[], &[], Some((KIND, cursor)))
+        .apply(&[], &stale, Some((KIND, cursor)))
         .map_err(|e| unexpected(anyhow::anyhow!("{e}")))?;
     app.disclosure_cursor.fetch_max(cursor, Ordering::SeqCst);
     Ok(done)
@@ -1318,7 +1326,7 @@ pub struct ImportDoc {
 
 /// Parse and check the lines of a migration file. The first bad line stops everything and is
 /// named (1-based); blank lines are skipped.
-pub fn parse_import(text: &str) -> AppResult<Vec<(ImportDoc, ItemContent)>> {
+pub fn parse_import(text: &str) -> AppResult<Vec<ItemContent>> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
@@ -1362,7 +1370,7 @@ pub fn parse_import(text: &str) -> AppResult<Vec<(ImportDoc, ItemContent)>> {
         }
         .validate()
         .map_err(|e| bad(e.to_string(), e.message_en()))?;
-        out.push((doc, content));
+        out.push(content);
     }
     Ok(out)
 }
@@ -1374,7 +1382,7 @@ pub async fn import(
     app: &App,
     ctx: &Ctx,
     operator: &str,
-    docs: Vec<(ImportDoc, ItemContent)>,
+    docs: Vec<ItemContent>,
     mut progress: impl FnMut(usize, usize),
 ) -> AppResult<usize> {
     ctx.require(Permission::ReviewDisclosure, &Target::global())?;
@@ -1389,7 +1397,7 @@ pub async fn import(
     let mut tx = app.db.begin().await?;
     // Serials per year, reserved in one step each.
     let mut per_year: std::collections::BTreeMap<i32, i64> = Default::default();
-    for (_, c) in &docs {
+    for c in &docs {
         *per_year.entry(c.formed_on.year()).or_default() += 1;
     }
     let mut next: HashMap<i32, i64> = HashMap::new();
@@ -1400,7 +1408,7 @@ pub async fn import(
         );
     }
     let mut last_seq = 0;
-    for (i, (_, c)) in docs.iter().enumerate() {
+    for (i, c) in docs.iter().enumerate() {
         let id = store::insert_item(tx.h(), None, None).await?;
         let mut v = blank_version(id, None, None);
         apply_content(&mut v, c)?;

@@ -85,7 +85,7 @@ fn schema() -> Schema {
     );
     b.add_text_field(name::KEY, STRING);
     b.add_text_field(name::KIND, STRING | STORED);
-    b.add_i64_field(name::ID, STORED);
+    b.add_i64_field(name::ID, STORED | FAST);
     b.add_text_field(name::TITLE, text.clone());
     b.add_text_field(name::BODY, text);
     b.add_text_field(name::FACET, STRING);
@@ -349,6 +349,35 @@ impl SearchIndex {
             writer.delete_term(term);
             Ok(())
         })
+    }
+
+    /// The record ids of every document of `kind` (to find stale ones after a rebuild).
+    pub fn ids(&self, kind: &str) -> Result<Vec<i64>, SearchError> {
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.kind, kind),
+            IndexRecordOption::Basic,
+        );
+        let searcher = self.reader.searcher();
+        let docs = searcher
+            .search(&query, &tantivy::collector::DocSetCollector)
+            .map_err(SearchError::Search)?;
+        let mut readers = Vec::new();
+        for seg in searcher.segment_readers() {
+            let col = seg
+                .fast_fields()
+                .i64(name::ID)
+                .map_err(SearchError::Search)?;
+            readers.push(col);
+        }
+        let mut out = Vec::with_capacity(docs.len());
+        for addr in docs {
+            if let Some(col) = readers.get(addr.segment_ord as usize)
+                && let Some(id) = col.first(addr.doc_id)
+            {
+                out.push(id);
+            }
+        }
+        Ok(out)
     }
 
     /// Number of documents of `kind`.

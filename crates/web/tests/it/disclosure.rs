@@ -4,7 +4,7 @@
 //! with change notes; scheduled and emergency publication; site migration; Chinese search.
 
 use chrono::{Duration, NaiveDate, Utc};
-use onewindow_app::items::{self, ImportDoc};
+use onewindow_app::items;
 use onewindow_app::{AppError, Ctx, auth};
 use onewindow_domain::disclosure::item::{
     Attribute, ChangeSize, Column, Genre, ItemContent, Validity, Verdict,
@@ -517,14 +517,6 @@ async fn site_migration_is_atomic_and_names_the_bad_line() {
     assert_eq!(p.version.migrated_by.as_deref(), Some("张迁移"));
     let events = t.tdb.strings("select action from audit_events").await;
     assert!(events.iter().any(|a| a == "info_item.imported"));
-    let _ = ImportDoc {
-        title: String::new(),
-        doc_number: String::new(),
-        issuing_body: String::new(),
-        pub_date: String::new(),
-        category: String::new(),
-        body_text: String::new(),
-    };
 }
 
 #[tokio::test]
@@ -822,4 +814,39 @@ async fn public_item_page_snapshot() {
         .collect::<Vec<_>>()
         .join("\n");
     insta::assert_snapshot!("xxgk_item_zh", stable);
+}
+
+#[tokio::test]
+async fn reindex_replaces_in_place_and_drops_what_is_no_longer_published() {
+    let t = TestApp::new().await;
+    // A stale document the database does not publish (e.g. left by a crash).
+    t.app()
+        .search
+        .upsert(&onewindow_search::IndexDoc {
+            kind: items::KIND.into(),
+            id: 987_654,
+            title: "早已撤回的崇武古城通知".into(),
+            body: String::new(),
+            facets: vec![],
+            date: None,
+            url: "/xxgk/987654".into(),
+        })
+        .unwrap();
+    assert_eq!(
+        items::search(t.app(), "崇武", vec![], 0, 5).unwrap().total,
+        1
+    );
+    let n = items::reindex(t.app(), |_, _| {}).await.unwrap();
+    assert_eq!(n, 6, "the demo publishes six items");
+    assert_eq!(
+        items::search(t.app(), "崇武", vec![], 0, 5).unwrap().total,
+        0
+    );
+    assert!(
+        items::search(t.app(), "营业执照", vec![], 0, 5)
+            .unwrap()
+            .total
+            >= 1
+    );
+    assert_eq!(t.app().search.ids(items::KIND).unwrap().len(), n);
 }
