@@ -649,11 +649,13 @@ pub async fn public_list(
         let q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql.clone()));
         binds!(q).fetch_one(&mut **c).await
     })?;
+    // Deferred join: the page's keys come from the index alone, then twenty rows are read.
     let sql = format!(
         "select v.item_id, i.index_no, v.title, v.doc_number, v.issuing_body, v.column_key, \
          v.validity, v.written_on, v.published_at from info_versions v \
-         join info_items i on i.id = v.item_id where {w} \
-         order by v.published_at desc, v.id desc limit {lim} offset {off}"
+         join info_items i on i.id = v.item_id where v.id in (select v.id from info_versions v \
+         where {w} order by v.published_at desc, v.id desc limit {lim} offset {off}) \
+         order by v.published_at desc, v.id desc"
     );
     let rows = on!(&mut h, |c| {
         let q = sqlx::query_as::<_, PublicRow>(sqlx::AssertSqlSafe(sql.clone()));
