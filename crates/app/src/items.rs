@@ -20,7 +20,8 @@ use onewindow_domain::disclosure::item::{
     Verdict, VersionState,
 };
 use onewindow_domain::org::{Permission, Target};
-use onewindow_search::{IndexDoc, SearchQuery, SearchResults};
+pub use onewindow_search::SearchResults;
+use onewindow_search::{IndexDoc, SearchQuery};
 use onewindow_storage::H;
 use onewindow_storage::audit;
 use onewindow_storage::items as store;

@@ -126,6 +126,7 @@ async fn body_filter(app: &App, mut h: H<'_>, body: &Body) -> AppResult<BodyFilt
         Body::Department(d) => Ok(BodyFilter {
             departments: vec![d.id],
             include_unassigned: host == Some(d.id),
+            everything: false,
         }),
         Body::Region { code, .. } => {
             let regions = onewindow_storage::org::list_regions(h.re()).await?;
@@ -152,7 +153,11 @@ async fn body_filter(app: &App, mut h: H<'_>, body: &Body) -> AppResult<BodyFilt
                     .filter(|d| inside.contains(&d.region_code))
                     .collect();
             let include_unassigned = host.is_some_and(|h| departments.iter().any(|d| d.id == h));
+            let all = onewindow_storage::org::list_departments(h.re(), None)
+                .await?
+                .len();
             Ok(BodyFilter {
+                everything: include_unassigned && departments.len() == all,
                 departments: departments.iter().map(|d| d.id).collect(),
                 include_unassigned,
             })
@@ -449,7 +454,8 @@ pub async fn build(app: &App, ctx: &Ctx, body: &Body, year: i32) -> AppResult<An
     let filter = body_filter(app, c.h(), body).await?;
     let (scope, key) = body.scope();
     let row = store::get(c.h(), scope, &key, year).await?;
-    let groups = store::table3_groups(c.h(), first, last, &filter).await?;
+    let groups =
+        store::table3_groups(c.h(), first, last, &filter, format == Format::Legacy).await?;
     let appeals = store::appeal_groups(c.h(), first, last, &filter).await?;
     let fees = store::fees_paid(c.h(), first, last, &filter).await?;
     let lines = store::item_versions(c.h(), &filter).await?;
@@ -498,7 +504,7 @@ pub async fn build(app: &App, ctx: &Ctx, body: &Body, year: i32) -> AppResult<An
                 // Derived: this year's figures and all years up to its end.
                 let (all_groups, all_items) = {
                     let origin = NaiveDate::from_ymd_opt(1990, 1, 1).unwrap_or(first);
-                    let g = store::table3_groups(c.h(), origin, last, &filter).await?;
+                    let g = store::table3_groups(c.h(), origin, last, &filter, true).await?;
                     let from0 = origin
                         .and_hms_opt(0, 0, 0)
                         .map(|d| d.and_utc())

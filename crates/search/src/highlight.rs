@@ -262,7 +262,12 @@ impl Highlighter {
     fn window<'a>(&self, body: &'a str) -> &'a str {
         const BEFORE: usize = 60;
         const LENGTH: usize = SNIPPET_CHARS * 4;
-        let Some(pos) = self.words.iter().filter_map(|w| body.find(w.as_str())).min() else {
+        let Some(pos) = self
+            .words
+            .iter()
+            .filter_map(|w| body.find(w.as_str()))
+            .min()
+        else {
             return body;
         };
         let head = &body[..pos];

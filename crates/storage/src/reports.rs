@@ -114,12 +114,17 @@ pub struct BodyFilter {
     pub departments: Vec<i64>,
     /// Also records without a department (they belong to the centre itself).
     pub include_unassigned: bool,
+    /// The body covers every record (the whole installation): no predicate at all.
+    pub everything: bool,
 }
 
 impl BodyFilter {
     /// ` and (<col> in (...) or <col> is null)` with placeholders from `$start`; returns the SQL
     /// and the next placeholder number.
     fn sql(&self, col: &str, start: usize) -> (String, usize) {
+        if self.everything {
+            return (String::new(), start);
+        }
         let mut n = start;
         let ps: Vec<String> = self
             .departments
@@ -148,8 +153,10 @@ impl BodyFilter {
 macro_rules! bind_body {
     ($q:expr, $f:expr) => {{
         let mut q = $q;
-        for d in &$f.departments {
-            q = q.bind(*d);
+        if !$f.everything {
+            for d in &$f.departments {
+                q = q.bind(*d);
+            }
         }
         q
     }};
@@ -173,15 +180,20 @@ pub struct Table3Group {
 
 /// The requests that table 三 of `year` counts, grouped: received by 31 December and not
 /// answered before 1 January (domain rules §2.3).
+///
+/// `by_channel` adds the channel to the grouping (only the pre-2019 附表 needs it; leaving it
+/// out keeps the sort small).
 pub async fn table3_groups(
     h: H<'_>,
     first: NaiveDate,
     last: NaiveDate,
     body: &BodyFilter,
+    by_channel: bool,
 ) -> Result<Vec<Table3Group>, StoreError> {
     let (w, _) = body.sql("department_id", 3);
+    let channel = if by_channel { "channel" } else { "''" };
     let sql = format!(
-        "select requester_kind, channel, case when received_on >= $1 then cast(1 as bigint) else cast(2 as bigint) end as received, \
+        "select requester_kind, {channel} as channel, case when received_on >= $1 then cast(1 as bigint) else cast(2 as bigint) end as received, \
          case when replied_on <= $2 then outcome end as outcome, count(*) as n \
          from disclosure_requests where received_on <= $2 \
          and (replied_on is null or replied_on >= $1){w} group by 1, 2, 3, 4"

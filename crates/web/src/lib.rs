@@ -67,10 +67,20 @@ pub struct AppState {
     pub catalog_lists: Arc<std::sync::Mutex<std::collections::HashMap<String, CachedList>>>,
     /// Cached public disclosure pages: URL and language → (disclosure change cursor, HTML).
     pub disclosure_pages: Arc<std::sync::Mutex<PageCache>>,
+    /// One builder at a time per stripe of page keys: concurrent misses of the same page wait
+    /// for the first to fill the cache instead of all rendering it (no stampede).
+    pub page_builders: Arc<[tokio::sync::Mutex<()>; 16]>,
 }
 
-/// Cached public pages: key → (change cursor they were built at, HTML).
-pub type PageCache = std::collections::HashMap<String, (i64, Arc<str>)>;
+/// Cached public pages: key → (change cursor they were built at, HTML, last use), with a use
+/// counter for least-recently-used eviction.
+#[derive(Default)]
+pub struct PageCache {
+    /// The pages.
+    pub pages: std::collections::HashMap<String, (i64, bytes_body::Bytes, u64)>,
+    /// Incremented on every use.
+    pub tick: u64,
+}
 
 /// A cached public list response.
 #[derive(Clone)]
@@ -97,6 +107,7 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::new()),
             catalog_lists: Arc::default(),
             disclosure_pages: Arc::default(),
+            page_builders: Arc::new(std::array::from_fn(|_| tokio::sync::Mutex::new(()))),
         }
     }
 }

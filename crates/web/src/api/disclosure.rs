@@ -98,6 +98,22 @@ pub fn search_filters(
     Ok(f)
 }
 
+/// Run a search off the async workers (segmentation, scoring and snippets are CPU work; on a
+/// small machine a slow query would otherwise hold a runtime thread).
+pub async fn search_blocking(
+    st: &AppState,
+    q: String,
+    filters: Vec<(String, String)>,
+    offset: usize,
+    limit: usize,
+) -> Result<items::SearchResults, WebError> {
+    let app = std::sync::Arc::clone(&st.app);
+    let r = tokio::task::spawn_blocking(move || items::search(&app, &q, filters, offset, limit))
+        .await
+        .map_err(|e| onewindow_app::AppError::Unexpected(anyhow::anyhow!("search task: {e}")))??;
+    Ok(r)
+}
+
 /// Search published disclosure items (Chinese word segmentation; titles rank first).
 #[utoipa::path(get, path = "/disclosure/search", tag = "disclosure", params(SearchParams),
     responses((status = 200, body = SearchPage), (status = 400, body = ErrorBody)))]
@@ -113,13 +129,14 @@ pub async fn search(
         ));
     }
     let filters = search_filters(p.column.as_deref(), p.year, p.validity.as_deref())?;
-    let r = items::search(
-        &st.app,
-        &p.q,
+    let r = search_blocking(
+        &st,
+        p.q.clone(),
         filters,
         p.offset.unwrap_or(0),
         p.limit.unwrap_or(20),
-    )?;
+    )
+    .await?;
     Ok(Json(SearchPage {
         total: r.total,
         hits: r

@@ -7,7 +7,6 @@
 //! dashboard), the editor, and the item page with every workflow action.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
@@ -123,35 +122,43 @@ fn tree() -> (Vec<TreeEntry>, Vec<TreeEntry>) {
 // Public cache: pages that do not depend on the caller, keyed by URL and language, valid while
 // the disclosure change cursor has not moved.
 
-fn cached(st: &AppState, key: &str) -> Option<Arc<str>> {
+fn cached(st: &AppState, key: &str) -> Option<axum::body::Bytes> {
     let cursor = items::cursor(&st.app);
-    let cache = st.disclosure_pages.lock().ok()?;
-    cache
-        .get(key)
-        .filter(|(c, _)| *c == cursor)
-        .map(|(_, body)| Arc::clone(body))
+    let mut cache = st.disclosure_pages.lock().ok()?;
+    cache.tick += 1;
+    let tick = cache.tick;
+    let entry = cache.pages.get_mut(key).filter(|(c, _, _)| *c == cursor)?;
+    entry.2 = tick;
+    Some(entry.1.clone())
 }
 
-fn remember(st: &AppState, key: String, cursor: i64, body: &str) -> Arc<str> {
-    let body: Arc<str> = Arc::from(body);
+fn remember(st: &AppState, key: String, cursor: i64, body: String) -> axum::body::Bytes {
+    let body = axum::body::Bytes::from(body);
     if let Ok(mut cache) = st.disclosure_pages.lock() {
-        if cache.len() >= CACHE_PAGES {
-            cache.retain(|_, (c, _)| *c == cursor);
-            if cache.len() >= CACHE_PAGES {
-                cache.clear();
-            }
+        if cache.pages.len() >= CACHE_PAGES {
+            cache.pages.retain(|_, (c, _, _)| *c == cursor);
         }
-        cache.insert(key, (cursor, Arc::clone(&body)));
+        if cache.pages.len() >= CACHE_PAGES {
+            // Least recently used half goes; the hot pages (the column's first page) stay.
+            let mut uses: Vec<u64> = cache.pages.values().map(|(_, _, u)| *u).collect();
+            uses.sort_unstable();
+            let cut = uses[uses.len() / 2];
+            cache.pages.retain(|_, (_, _, u)| *u > cut);
+        }
+        cache.tick += 1;
+        let tick = cache.tick;
+        cache.pages.insert(key, (cursor, body.clone(), tick));
     }
     body
 }
 
-fn html(body: Arc<str>) -> Response {
-    Html(body.to_string()).into_response()
+fn html(body: axum::body::Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }
 
 /// Serve a public page from the cache, or build, cache and serve it. Staff callers (whose
-/// header shows their name) bypass the cache.
+/// header shows their name) bypass the cache. Concurrent misses of one page wait for the first
+/// builder rather than all querying the database at once.
 async fn public_cached<F, Fut>(
     st: &AppState,
     c: &Caller,
@@ -163,17 +170,25 @@ where
     Fut: std::future::Future<Output = Result<String, WebError>>,
 {
     let key = format!("{}|{key}", c.tr().lang.tag());
-    if c.staff.is_none()
-        && let Some(body) = cached(st, &key)
-    {
+    if c.staff.is_some() {
+        return Ok(Html(build().await?).into_response());
+    }
+    if let Some(body) = cached(st, &key) {
+        return Ok(html(body));
+    }
+    let stripe = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut h);
+        (h.finish() % 16) as usize
+    };
+    let _building = st.page_builders[stripe].lock().await;
+    if let Some(body) = cached(st, &key) {
         return Ok(html(body));
     }
     let cursor = items::cursor(&st.app);
     let body = build().await?;
-    if c.staff.is_none() {
-        return Ok(html(remember(st, key, cursor, &body)));
-    }
-    Ok(Html(body).into_response())
+    Ok(html(remember(st, key, cursor, body)))
 }
 
 fn render_string<T: Template>(t: &T) -> Result<String, WebError> {
@@ -408,13 +423,14 @@ async fn search_page(
     }
     let filters = search_filters(q.column.as_deref(), q.year()?, q.validity.as_deref())?;
     let page = q.page.unwrap_or(1).clamp(1, 500);
-    let r = items::search(
-        &st.app,
-        &q.q,
+    let r = crate::api::disclosure::search_blocking(
+        &st,
+        q.q.clone(),
         filters,
         usize::try_from((page - 1) * PER_PAGE).unwrap_or(0),
         PER_PAGE as usize,
-    )?;
+    )
+    .await?;
     let mut p = list_shell(&st, &c, &q, true).await?;
     let total = i64::try_from(r.total).unwrap_or(i64::MAX);
     p.lines = r
