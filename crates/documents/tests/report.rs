@@ -599,3 +599,53 @@ fn libreoffice_converts_docx_and_xlsx_to_pdf() {
         assert!(out.starts_with(b"%PDF-"), "not a PDF: {}", pdf.display());
     }
 }
+
+/// Snapshot of every cell of the legacy report's 附表 sheet as the workbook holds it.
+#[test]
+fn xlsx_snapshot_of_the_legacy_report() {
+    let doc = report_2018();
+    let mut wb = workbook(report_xlsx(&doc).unwrap());
+    let t = wb.worksheet_range("附表").unwrap();
+    let mut out = String::new();
+    for row in t.rows() {
+        let cells: Vec<String> = row
+            .iter()
+            .map(|c| match c {
+                Data::Empty => String::new(),
+                other => other.to_string(),
+            })
+            .collect();
+        out.push_str(&cells.join(" | "));
+        out.push('\n');
+    }
+    insta::assert_snapshot!("xlsx_legacy_sheet", out);
+}
+
+/// Snapshot of the text `pdftotext` reads from the legacy report (the date line removed).
+#[test]
+fn pdf_text_snapshot_of_the_legacy_report() {
+    let Some(fonts) = cjk_fonts() else { return };
+    let Some(pdftotext) = on_path("pdftotext") else {
+        note("pdftotext is not on PATH (apt-get install poppler-utils), skipping the PDF snapshot");
+        return;
+    };
+    let doc = report_2018();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.pdf");
+    std::fs::write(&file, report_pdf(&doc, &fonts).unwrap()).unwrap();
+    let out = std::process::Command::new(pdftotext)
+        .arg("-layout")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text: String = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.trim_end())
+        .filter(|l| !l.is_empty() && !l.contains(&doc.date))
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!("pdf_text_legacy", text);
+}
