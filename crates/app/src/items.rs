@@ -247,6 +247,21 @@ async fn claim(mut h: H<'_>, id: i64, expected: Option<i64>) -> AppResult<(ItemR
     Ok((item, newest))
 }
 
+/// [`claim`] for a caller who needs `perm` over the item's department (the claim is rolled
+/// back with the transaction when the permission is missing).
+async fn claim_as(
+    mut h: H<'_>,
+    ctx: &Ctx,
+    perm: Permission,
+    id: i64,
+    expected: Option<i64>,
+) -> AppResult<(ItemRow, VersionRow)> {
+    let (item, newest) = claim(h.re(), id, expected).await?;
+    let t = target(h, item.department_id).await?;
+    ctx.require(perm, &t)?;
+    Ok((item, newest))
+}
+
 fn wrong_state(s: VersionState) -> AppError {
     AppError::conflict(
         format!("该信息当前为“{}”，不能进行此操作", s.zh()),
@@ -269,9 +284,8 @@ pub async fn edit(
 ) -> AppResult<()> {
     let content = content.validate()?;
     let mut tx = app.db.begin().await?;
-    let (item, mut v) = claim(tx.h(), id, Some(expected)).await?;
-    let t = target(tx.h(), item.department_id).await?;
-    ctx.require(Permission::DraftDisclosure, &t)?;
+    let (item, mut v) =
+        claim_as(tx.h(), ctx, Permission::DraftDisclosure, id, Some(expected)).await?;
     let state = state_of(&v)?;
     if state != VersionState::Draft {
         return Err(wrong_state(state));
@@ -318,9 +332,7 @@ pub async fn edit(
 pub async fn new_version(app: &App, ctx: &Ctx, id: i64) -> AppResult<i64> {
     let author = staff_id(ctx)?;
     let mut tx = app.db.begin().await?;
-    let (item, prev) = claim(tx.h(), id, None).await?;
-    let t = target(tx.h(), item.department_id).await?;
-    ctx.require(Permission::DraftDisclosure, &t)?;
+    let (item, prev) = claim_as(tx.h(), ctx, Permission::DraftDisclosure, id, None).await?;
     let state = state_of(&prev)?;
     if state.is_open() || state == VersionState::Scheduled {
         return Err(wrong_state(state));
@@ -349,9 +361,7 @@ pub async fn new_version(app: &App, ctx: &Ctx, id: i64) -> AppResult<i64> {
 /// Hand the draft in for 保密审查.
 pub async fn submit(app: &App, ctx: &Ctx, id: i64) -> AppResult<()> {
     let mut tx = app.db.begin().await?;
-    let (item, mut v) = claim(tx.h(), id, None).await?;
-    let t = target(tx.h(), item.department_id).await?;
-    ctx.require(Permission::DraftDisclosure, &t)?;
+    let (item, mut v) = claim_as(tx.h(), ctx, Permission::DraftDisclosure, id, None).await?;
     v.state = state_of(&v)?.submit()?.as_str().to_owned();
     v.submitted_at = Some(Utc::now());
     v.returned_note = None;
@@ -375,9 +385,7 @@ pub async fn submit(app: &App, ctx: &Ctx, id: i64) -> AppResult<()> {
 /// stay as they are).
 pub async fn abandon(app: &App, ctx: &Ctx, id: i64) -> AppResult<()> {
     let mut tx = app.db.begin().await?;
-    let (item, mut v) = claim(tx.h(), id, None).await?;
-    let t = target(tx.h(), item.department_id).await?;
-    ctx.require(Permission::DraftDisclosure, &t)?;
+    let (item, mut v) = claim_as(tx.h(), ctx, Permission::DraftDisclosure, id, None).await?;
     v.state = state_of(&v)?.abandon()?.as_str().to_owned();
     store::save_version(tx.h(), &v).await?;
     audit::append(
@@ -474,9 +482,7 @@ pub async fn review(
     }
     let now = Utc::now();
     let mut tx = app.db.begin().await?;
-    let (item, mut v) = claim(tx.h(), id, None).await?;
-    let t = target(tx.h(), item.department_id).await?;
-    ctx.require(Permission::ReviewDisclosure, &t)?;
+    let (item, mut v) = claim_as(tx.h(), ctx, Permission::ReviewDisclosure, id, None).await?;
     if let Some(author) = v.author_id {
         rules::check_reviewer(author, reviewer)?;
     }
@@ -589,9 +595,7 @@ pub async fn emergency_publish(app: &App, ctx: &Ctx, id: i64, reason: &str) -> A
     let reason = rules::check_emergency_reason(reason)?;
     let now = Utc::now();
     let mut tx = app.db.begin().await?;
-    let (item, mut v) = claim(tx.h(), id, None).await?;
-    let t = target(tx.h(), item.department_id).await?;
-    ctx.require(Permission::ReviewDisclosure, &t)?;
+    let (item, mut v) = claim_as(tx.h(), ctx, Permission::ReviewDisclosure, id, None).await?;
     state_of(&v)?.emergency()?;
     v.emergency_by = Some(by);
     v.emergency_reason = Some(reason.clone());
@@ -623,9 +627,7 @@ pub async fn retro_review(
     let by = staff_id(ctx)?.ok_or(AppError::Forbidden)?;
     let note = note.trim().chars().take(1000).collect::<String>();
     let mut tx = app.db.begin().await?;
-    let (item, mut v) = claim(tx.h(), id, None).await?;
-    let t = target(tx.h(), item.department_id).await?;
-    ctx.require(Permission::ReviewDisclosure, &t)?;
+    let (item, mut v) = claim_as(tx.h(), ctx, Permission::ReviewDisclosure, id, None).await?;
     let live = match item.live_version {
         Some(n) => store::get_version(tx.h(), id, n).await?,
         None => return Err(wrong_state(state_of(&v)?)),
@@ -702,9 +704,7 @@ pub async fn withdraw(app: &App, ctx: &Ctx, id: i64, reason: &str) -> AppResult<
         .into());
     }
     let mut tx = app.db.begin().await?;
-    let (item, newest) = claim(tx.h(), id, None).await?;
-    let t = target(tx.h(), item.department_id).await?;
-    ctx.require(Permission::ReviewDisclosure, &t)?;
+    let (item, newest) = claim_as(tx.h(), ctx, Permission::ReviewDisclosure, id, None).await?;
     let mut targets = Vec::new();
     if let Some(n) = item.live_version {
         targets.push(store::get_version(tx.h(), id, n).await?);
@@ -783,9 +783,7 @@ pub async fn add_attachment(
     };
     let sha = crate::applicants::store_file(app, bytes)?;
     let mut tx = app.db.begin().await?;
-    let (item, v) = claim(tx.h(), id, None).await?;
-    let t = target(tx.h(), item.department_id).await?;
-    ctx.require(Permission::DraftDisclosure, &t)?;
+    let (item, v) = claim_as(tx.h(), ctx, Permission::DraftDisclosure, id, None).await?;
     let state = state_of(&v)?;
     if state != VersionState::Draft {
         return Err(wrong_state(state));
@@ -810,9 +808,7 @@ pub async fn add_attachment(
 /// Remove an attachment from the draft.
 pub async fn remove_attachment(app: &App, ctx: &Ctx, id: i64, attachment: i64) -> AppResult<()> {
     let mut tx = app.db.begin().await?;
-    let (item, v) = claim(tx.h(), id, None).await?;
-    let t = target(tx.h(), item.department_id).await?;
-    ctx.require(Permission::DraftDisclosure, &t)?;
+    let (_, v) = claim_as(tx.h(), ctx, Permission::DraftDisclosure, id, None).await?;
     let state = state_of(&v)?;
     if state != VersionState::Draft {
         return Err(wrong_state(state));

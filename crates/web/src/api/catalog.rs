@@ -375,6 +375,24 @@ pub fn search_filters(
     Ok(out)
 }
 
+/// A page of search results as the API returns it (shared by every `/search` endpoint).
+pub fn search_page(r: onewindow_app::items::SearchResults) -> SearchPage {
+    SearchPage {
+        total: r.total,
+        hits: r
+            .hits
+            .into_iter()
+            .map(|h| SearchHit {
+                id: h.id,
+                title: h.title,
+                url: h.url,
+                title_html: h.title_html,
+                snippet_html: h.snippet_html,
+            })
+            .collect(),
+    }
+}
+
 /// Search published items by Chinese keywords (word segmentation, names ranked first).
 #[utoipa::path(get, path = "/catalog/search", tag = "catalog", params(SearchParams),
     responses((status = 200, body = SearchPage), (status = 400, body = ErrorBody)))]
@@ -391,20 +409,7 @@ pub async fn search(
         p.limit.unwrap_or(20),
     )
     .await?;
-    Ok(Json(SearchPage {
-        total: r.total,
-        hits: r
-            .hits
-            .into_iter()
-            .map(|h| SearchHit {
-                id: h.id,
-                title: h.title,
-                url: h.url,
-                title_html: h.title_html,
-                snippet_html: h.snippet_html,
-            })
-            .collect(),
-    }))
+    Ok(Json(search_page(r)))
 }
 
 /// Change-feed query.

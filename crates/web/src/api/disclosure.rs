@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
+use crate::api::catalog::{SearchPage, search_page};
 use crate::api::dto::ErrorBody;
 use crate::error::{Path, Query, WebError};
 use crate::pages::bad;
@@ -31,30 +32,6 @@ pub struct SearchParams {
     pub year: Option<i32>,
     /// `valid`, `expired` or `repealed`.
     pub validity: Option<String>,
-}
-
-/// One hit.
-#[derive(Serialize, ToSchema)]
-pub struct SearchHit {
-    /// Item id.
-    pub id: i64,
-    /// Title.
-    pub title: String,
-    /// Page of the item.
-    pub url: String,
-    /// Title with the matched words in `<mark>` (escaped HTML).
-    pub title_html: String,
-    /// Passage of the text with the matched words in `<mark>` (escaped HTML).
-    pub snippet_html: String,
-}
-
-/// A page of hits, best first.
-#[derive(Serialize, ToSchema)]
-pub struct SearchPage {
-    /// Items matching.
-    pub total: usize,
-    /// This page.
-    pub hits: Vec<SearchHit>,
 }
 
 fn column_param(c: Option<&str>) -> Result<Option<Column>, WebError> {
@@ -137,20 +114,7 @@ pub async fn search(
         p.limit.unwrap_or(20),
     )
     .await?;
-    Ok(Json(SearchPage {
-        total: r.total,
-        hits: r
-            .hits
-            .into_iter()
-            .map(|h| SearchHit {
-                id: h.id,
-                title: h.title,
-                url: h.url,
-                title_html: h.title_html,
-                snippet_html: h.snippet_html,
-            })
-            .collect(),
-    }))
+    Ok(Json(search_page(r)))
 }
 
 /// List query.

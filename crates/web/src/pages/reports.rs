@@ -283,6 +283,21 @@ fn back(body: &str, year: i32) -> Response {
     .into_response()
 }
 
+/// The report page again with the problem of a failed form shown on it.
+async fn view_with_error(
+    st: &AppState,
+    c: &Caller,
+    body: String,
+    year: i32,
+    e: WebError,
+) -> Result<Response, WebError> {
+    let q = ReportQuery {
+        body: Some(body),
+        year: Some(year.to_string()),
+    };
+    view(st, c, &q, Some(e)).await
+}
+
 async fn resolve(st: &AppState, body: &str) -> Result<Body, WebError> {
     Ok(reports::resolve_body(&st.app, body).await?)
 }
@@ -321,18 +336,7 @@ async fn set_figure(
     .await;
     match r {
         Ok(()) => Ok(back(&body_key, year)),
-        Err(e) => {
-            view(
-                &st,
-                &c,
-                &ReportQuery {
-                    body: Some(body_key),
-                    year: Some(year.to_string()),
-                },
-                Some(e),
-            )
-            .await
-        }
+        Err(e) => view_with_error(&st, &c, body_key, year, e).await,
     }
 }
 
@@ -357,18 +361,7 @@ async fn set_narrative(
     .await;
     match r {
         Ok(()) => Ok(back(&body_key, year)),
-        Err(e) => {
-            view(
-                &st,
-                &c,
-                &ReportQuery {
-                    body: Some(body_key),
-                    year: Some(year.to_string()),
-                },
-                Some(e),
-            )
-            .await
-        }
+        Err(e) => view_with_error(&st, &c, body_key, year, e).await,
     }
 }
 
@@ -386,17 +379,6 @@ async fn publish(
     .await;
     match r {
         Ok(id) => Ok(Redirect::to(&format!("/xxgk/admin/{id}")).into_response()),
-        Err(e) => {
-            view(
-                &st,
-                &c,
-                &ReportQuery {
-                    body: Some(body_key),
-                    year: Some(year.to_string()),
-                },
-                Some(e),
-            )
-            .await
-        }
+        Err(e) => view_with_error(&st, &c, body_key, year, e).await,
     }
 }

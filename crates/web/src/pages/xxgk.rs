@@ -17,8 +17,7 @@ use axum::routing::{get, post};
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 use onewindow_app::AppError;
 use onewindow_app::items::{
-    self, AttachmentRow, Desk, ItemView, PublicFilter, PublicItem, PublicRow, VersionRow,
-    WithdrawnRow,
+    self, Desk, ItemView, PublicFilter, PublicItem, PublicRow, VersionRow, WithdrawnRow,
 };
 use onewindow_domain::disclosure::item::{
     Attribute, ChangeSize, Column, DeadlineLevel, Genre, ItemContent, Validity, Verdict,
@@ -1047,7 +1046,6 @@ struct StaffItemPage {
     validity: &'static str,
     attribute: &'static str,
     versions: Vec<VersionLine>,
-    attachments: Vec<AttachmentRow>,
     due: String,
     level: &'static str,
     left: i64,
@@ -1153,7 +1151,6 @@ async fn staff_item_view(
         genre: genre_zh(&v.current.genre),
         validity: validity_zh(&v.current.validity),
         attribute: attribute_zh(&v.current.attribute),
-        attachments: v.attachments.clone(),
         due: v.due.map(|d| d.to_string()).unwrap_or_default(),
         level,
         left,
