@@ -32,7 +32,7 @@ use onewindow_domain::case::state::{
 use onewindow_domain::case::{
     NoticeKind, case_number, check_signing_authority, notice_number, require_reason,
 };
-use onewindow_domain::catalog::{Authority, ServiceGuide};
+use onewindow_domain::catalog::{Authority, MaterialSource, ServiceGuide};
 use onewindow_domain::identity::ApplicantId;
 use onewindow_domain::ids::DepartmentId;
 use onewindow_domain::masking::{mask_applicant_id, mask_mobile, mask_name};
@@ -563,6 +563,13 @@ fn checklist_of(r: &Resolved) -> Vec<MaterialCheck> {
                         required: m.required,
                         status: MaterialStatus::Missing,
                         note: None,
+                        license_type: match &m.source {
+                            MaterialSource::License { license_type_code } => {
+                                Some(license_type_code.clone())
+                            }
+                            _ => None,
+                        },
+                        license: None,
                     }),
                 }
             }
@@ -584,6 +591,9 @@ fn apply_ticks(list: &mut [MaterialCheck], ticks: &[MaterialTick]) -> AppResult<
         match list.iter_mut().find(|m| m.name == t.name.trim()) {
             Some(m) => {
                 m.status = t.status;
+                if t.status != MaterialStatus::Reused {
+                    m.license = None;
+                }
                 m.note = t
                     .note
                     .as_deref()
@@ -831,6 +841,11 @@ pub(crate) async fn create_case(
     }
     let mut list = checklist_of(&r);
     apply_ticks(&mut list, &req.materials)?;
+    // 免提交: materials the applicant's e-licences stand in for are taken from the library.
+    let reuses = {
+        let mut c = app.db.conn().await?;
+        crate::licenses::resolve_reuse(c.h(), applicant.as_str(), today, &mut list).await?
+    };
     let assessment = IntakeAssessment::of(&list);
     let (status, action) = match channel {
         IntakeChannel::Online => (CaseStatus::PreReview, None),
@@ -977,6 +992,13 @@ pub(crate) async fn create_case(
     store::insert_tasks(tx.h(), &tasks).await?;
     for f in files {
         f.insert(tx.h(), row.id).await?;
+    }
+    if !reuses.is_empty() {
+        let dept = ctx
+            .user()
+            .and_then(|u| u.department_id)
+            .map(|d| depts.name(d.get()));
+        crate::licenses::record_uses(tx.h(), ctx, &row, dept.as_deref(), &reuses).await?;
     }
     let notice = match action {
         Some(kind) => {
@@ -1164,6 +1186,14 @@ pub async fn decide_intake(
     let from = parse_status(&row.status)?;
     let mut list = materials_of(&row)?;
     apply_ticks(&mut list, &ticks)?;
+    let had: Vec<String> = list
+        .iter()
+        .filter(|m| m.license.is_some())
+        .map(|m| m.name.clone())
+        .collect();
+    let mut reuses =
+        crate::licenses::resolve_reuse(tx.h(), &row.id_number, today, &mut list).await?;
+    reuses.retain(|r| !had.contains(&r.material));
     let a = IntakeAssessment::of(&list);
     let (action, kind) = check_outcome(&outcome, &a, today)?;
     match &outcome {
@@ -1189,6 +1219,9 @@ pub async fn decide_intake(
         _ => {}
     }
     row.version = store::save_case(tx.h(), &row).await?;
+    if !reuses.is_empty() {
+        crate::licenses::record_uses(tx.h(), ctx, &row, None, &reuses).await?;
+    }
     let (paras, table) = notice_text(app, &row, kind, &a, &outcome);
     let notice = issue_notice(tx.h(), app, &row, kind, paras, table, contact_closing(app)).await?;
     store::insert_event(
@@ -1502,16 +1535,74 @@ async fn complete(
     row.completed_at = Some(onewindow_storage::now());
     row.version = store::save_case(h.re(), row).await?;
     let delivery = Delivery::parse(&row.delivery).unwrap_or(Delivery::Window);
+    // 电子证照: every approved item whose result is a licence type gets its licence now, signed,
+    // in this transaction ("一次生成", seed document).
+    let mut issued = Vec::new();
+    if outcome == Outcome::Approve {
+        for t in tasks.iter() {
+            if parse_task_status(&t.status)? != TaskStatus::Approved {
+                continue;
+            }
+            let Some(code) = t.task_code.as_deref() else {
+                continue;
+            };
+            let Some(v) = catalog_store::public_by_task_code(h.re(), code).await? else {
+                continue;
+            };
+            let g = v.guide()?;
+            let Some(type_code) = g.result_license_type.as_deref() else {
+                continue;
+            };
+            let input = crate::licenses::IssueInput {
+                case: &*row,
+                item_name: &g.name,
+                type_code,
+                department_id: t.department_id,
+            };
+            match crate::licenses::issue_in_tx(h.re(), app, ctx, input).await? {
+                Ok(l) => {
+                    store::insert_event(
+                        h.re(),
+                        row.id,
+                        &actor_label(ctx),
+                        "license_issued",
+                        &json!({"license": l.identifier, "name": l.name, "number": l.number}),
+                    )
+                    .await?;
+                    issued.push(l);
+                }
+                Err(why) => {
+                    tracing::warn!(case = %row.case_no, "{why}");
+                    store::insert_event(
+                        h.re(),
+                        row.id,
+                        &actor_label(ctx),
+                        "license_not_issued",
+                        &json!({"reason": why}),
+                    )
+                    .await?;
+                }
+            }
+        }
+    }
     let (kind, paras) = match outcome {
         Outcome::Approve => (
             NoticeKind::Approval,
-            vec![
+            std::iter::once(format!(
+                "您申请的“{}”（办件编号 {}），经审查，符合法定条件、标准，决定准予。",
+                row.name, row.case_no
+            ))
+            .chain(issued.iter().map(|l| {
                 format!(
-                    "您申请的“{}”（办件编号 {}），经审查，符合法定条件、标准，决定准予。",
-                    row.name, row.case_no
-                ),
-                format!("办理结果将以“{}”方式送达。", delivery.zh()),
-            ],
+                    "已同步生成电子证照“{}”（证照编号 {}，证照标识 {}），可登录“我的证照”查看、下载，办理其他事项时无需再提交纸质证照。",
+                    l.name, l.number, l.identifier
+                )
+            }))
+            .chain(std::iter::once(format!(
+                "办理结果将以“{}”方式送达。",
+                delivery.zh()
+            )))
+            .collect(),
         ),
         Outcome::Deny => (
             NoticeKind::Denial,

@@ -427,6 +427,9 @@ pub async fn seed(app: &App) -> AppResult<DemoSummary> {
             sum.created += 1;
         }
     }
+    // E-licences: a signing key, and the licence types the demo catalog's results produce.
+    crate::licenses::ensure_signing_key(app).await?;
+    sum.created += seed_license_types(app, &ctx).await?;
     sum.created += seed_cases(app).await?;
     sum.created += seed_requests(app).await?;
     sum.created += seed_items(app).await?;
@@ -743,6 +746,59 @@ async fn seed_requests(app: &App) -> AppResult<usize> {
 /// A few cases so that the desk, the queues and the status page have something to show: a
 /// 企业开办 bundle completed, one waiting for its reviewers, a construction project in its first
 /// stage, and an application waiting for corrections. Only when no case exists yet.
+/// The licence types of the demo 证照目录 (GB/T 36902): the results of the demo catalog's items.
+/// Type codes are the defining ministry's credit code + a serial (domain-rules §5.3).
+pub const LICENSE_TYPES_JSON: &str = r#"[
+ {"code": "11100000000013127D001", "name": "营业执照", "definer_name": "国家市场监督管理总局",
+  "holder_kind": "any", "validity_years": null, "fields": [
+   {"key": "KZ_MC", "label": "名称", "source": {"from": "holder_name"}},
+   {"key": "KZ_TYSHXYDM", "label": "统一社会信用代码", "source": {"from": "holder_code"}},
+   {"key": "KZ_FDDBR", "label": "法定代表人（负责人）", "source": {"from": "legal_rep"}},
+   {"key": "KZ_ZS", "label": "住所（经营场所）", "source": {"from": "address"}},
+   {"key": "KZ_JYFW", "label": "经营范围", "source": {"from": "summary"}}]},
+ {"code": "11100000000013127D003", "name": "食品经营许可证", "definer_name": "国家市场监督管理总局",
+  "holder_kind": "organisation", "validity_years": 5, "fields": [
+   {"key": "KZ_JYZMC", "label": "经营者名称", "source": {"from": "holder_name"}},
+   {"key": "KZ_FDDBR", "label": "法定代表人（负责人）", "source": {"from": "legal_rep"}},
+   {"key": "KZ_JYCS", "label": "经营场所", "source": {"from": "address"}},
+   {"key": "KZ_JYXM", "label": "经营项目", "source": {"from": "summary"}}]},
+ {"code": "11100000MB03271699001", "name": "不动产权证书", "definer_name": "自然资源部",
+  "holder_kind": "any", "validity_years": null, "fields": [
+   {"key": "KZ_QLR", "label": "权利人", "source": {"from": "holder_name"}},
+   {"key": "KZ_ZL", "label": "坐落", "source": {"from": "address"}},
+   {"key": "KZ_QLLX", "label": "权利类型", "source": {"from": "fixed", "value": "国有建设用地使用权/房屋所有权"}},
+   {"key": "KZ_FJ", "label": "附记", "source": {"from": "summary"}}]},
+ {"code": "11100000MB03271699022", "name": "不动产登记证明", "definer_name": "自然资源部",
+  "holder_kind": "any", "validity_years": null, "fields": [
+   {"key": "KZ_ZMQLHSX", "label": "证明权利或事项", "source": {"from": "fixed", "value": "抵押权"}},
+   {"key": "KZ_QLR", "label": "权利人（申请人）", "source": {"from": "holder_name"}},
+   {"key": "KZ_ZL", "label": "坐落", "source": {"from": "address"}},
+   {"key": "KZ_QT", "label": "其他", "source": {"from": "summary"}}]},
+ {"code": "11100000000013338W087", "name": "房屋建筑和市政基础设施工程竣工验收备案表", "definer_name": "住房和城乡建设部",
+  "holder_kind": "organisation", "validity_years": null, "fields": [
+   {"key": "KZ_JSDW", "label": "建设单位", "source": {"from": "holder_name"}},
+   {"key": "KZ_GCMC", "label": "工程名称", "source": {"from": "summary"}},
+   {"key": "KZ_GCDZ", "label": "工程地址", "source": {"from": "address"}},
+   {"key": "KZ_BAJG", "label": "备案机关", "source": {"from": "fixed", "value": "泉州市住房和城乡建设局"}}]}
+]"#;
+
+async fn seed_license_types(app: &App, ctx: &Ctx) -> AppResult<usize> {
+    let types: Vec<onewindow_domain::license::LicenseType> =
+        serde_json::from_str(LICENSE_TYPES_JSON).map_err(|e| {
+            crate::AppError::Unexpected(anyhow::anyhow!("demo licence types do not parse: {e}"))
+        })?;
+    let have = crate::licenses::types(app).await?;
+    let mut n = 0;
+    for t in types {
+        if have.iter().any(|h| h == &t) {
+            continue;
+        }
+        crate::licenses::save_type(app, ctx, t).await?;
+        n += 1;
+    }
+    Ok(n)
+}
+
 async fn seed_cases(app: &App) -> AppResult<usize> {
     use crate::cases::{
         ApplicantInput, IntakeOutcome, IntakeRequest, MaterialTick, PlanRef, TaskDecision,
@@ -820,13 +876,13 @@ async fn seed_cases(app: &App) -> AppResult<usize> {
                 contact_name: None,
                 agent_name: None,
                 agent_id_number: None,
-                legal_rep: None,
-                address: None,
+                legal_rep: Some("陈晨".into()),
+                address: Some("福建省泉州市丰泽区东海街道通港西街 88 号".into()),
                 window_id: None,
                 materials,
                 delivery: Delivery::Window,
                 delivery_address: None,
-                summary: String::new(),
+                summary: "日用百货、食品销售（仅销售预包装食品）".into(),
                 outcome,
             },
         )
@@ -867,6 +923,43 @@ async fn seed_cases(app: &App) -> AppResult<usize> {
             )
             .await?;
         }
+        // Its 营业执照 is now in the library: the company's follow-up 食品经营许可 at the window
+        // takes it from there instead of a paper copy (免提交, 用证记录).
+        let case = crate::cases::view(app, &clerk, id).await?.case;
+        let plan = PlanRef::Item("1135058200302005872000109004000".into());
+        let (_, list) = crate::cases::checklist(app, &plan).await?;
+        let materials = list
+            .iter()
+            .filter(|m| m.license_type.is_none())
+            .map(|m| MaterialTick::provided(&m.name))
+            .collect();
+        crate::cases::intake(
+            app,
+            &clerk,
+            IntakeRequest {
+                plan,
+                applicant: ApplicantInput {
+                    id_number: case.id_number.clone(),
+                    name: case.applicant_name.clone(),
+                    phone: Some("13805951234".into()),
+                    email: None,
+                },
+                situation: None,
+                contact_name: None,
+                agent_name: None,
+                agent_id_number: None,
+                legal_rep: case.legal_rep.clone(),
+                address: case.address.clone(),
+                window_id: None,
+                materials,
+                delivery: Delivery::Window,
+                delivery_address: None,
+                summary: "预包装食品销售".into(),
+                outcome: IntakeOutcome::Accept,
+            },
+        )
+        .await?;
+        made += 1;
     }
     Ok(made)
 }

@@ -19,7 +19,9 @@ use onewindow_web::{AppState, WebConfig};
 use crate::{
     AuditCommand, CalendarCommand, Cli, Command, DemoCommand, IdCommand, PasswordArgs, UserCommand,
 };
-use crate::{CatalogCommand, DisclosureCommand, ReportCommand, SearchCommand};
+use crate::{
+    CatalogCommand, DisclosureCommand, KeysCommand, LicenseCommand, ReportCommand, SearchCommand,
+};
 
 fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     let mut cfg = Config::load(cli.config.as_deref(), std::env::vars())?;
@@ -332,6 +334,132 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Keys(cmd) => {
+            let cfg = load_config(&cli)?;
+            let app = open(&cfg).await?;
+            let ctx = Ctx::operator();
+            let alg = |a: &Option<String>| -> anyhow::Result<onewindow_signing::Algorithm> {
+                match a {
+                    Some(a) => onewindow_signing::Algorithm::parse(a)
+                        .map_err(|_| anyhow!("--alg: “{a}” is not SM2-SM3 or Ed25519")),
+                    None => Ok(app.settings.signing_alg),
+                }
+            };
+            let k = match cmd {
+                KeysCommand::Generate { alg: a } => {
+                    onewindow_app::licenses::generate_key(&app, &ctx, alg(a)?).await
+                }
+                KeysCommand::Rotate { alg: a } => {
+                    onewindow_app::licenses::rotate_key(&app, &ctx, alg(a)?).await
+                }
+                KeysCommand::List => {
+                    for k in onewindow_app::licenses::list_keys(&app)
+                        .await
+                        .map_err(app_err)?
+                    {
+                        println!(
+                            "{}\t{}\t{}\t{}",
+                            k.kid,
+                            k.alg,
+                            k.status,
+                            k.created_at.to_rfc3339()
+                        );
+                    }
+                    return Ok(ExitCode::SUCCESS);
+                }
+            }
+            .map_err(app_err)?;
+            println!("{}\t{}\t{}", k.kid, k.alg, k.status);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::License(LicenseCommand::List { holder }) => {
+            let cfg = load_config(&cli)?;
+            let app = open(&cfg).await?;
+            let rows = onewindow_app::licenses::list(&app, holder.as_deref(), None, 10_000)
+                .await
+                .map_err(|e| anyhow!("--holder: {}", e.message(true)))?;
+            for r in rows {
+                println!("{}", r.identifier);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::License(LicenseCommand::Export { identifier, output }) => {
+            let cfg = load_config(&cli)?;
+            let app = open(&cfg).await?;
+            let row = onewindow_app::licenses::get(&app, identifier)
+                .await
+                .map_err(|e| match e {
+                    onewindow_app::AppError::NotFound => {
+                        anyhow!("IDENTIFIER: no licence {identifier} in this library")
+                    }
+                    e => anyhow!("IDENTIFIER: {}", e.message(true)),
+                })?;
+            let bytes = onewindow_app::licenses::export_of(&row)
+                .and_then(|e| Ok(e.to_file_bytes()?))
+                .map_err(app_err)?;
+            let path = output
+                .clone()
+                .unwrap_or_else(|| std::path::PathBuf::from(format!("{}.json", row.identifier)));
+            std::fs::write(&path, &bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            println!("{} ({} bytes)", path.display(), bytes.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::License(LicenseCommand::Verify { file, keys }) => {
+            let bytes =
+                std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let public = match keys {
+                Some(k) => {
+                    let text = std::fs::read_to_string(k)
+                        .with_context(|| format!("--keys: cannot read {}", k.display()))?;
+                    let v: serde_json::Value = serde_json::from_str(&text)
+                        .map_err(|e| anyhow!("--keys: not JSON: {e}"))?;
+                    onewindow_app::licenses::keys_from_jwks(&v)
+                        .map_err(|e| anyhow!("--keys: {e}"))?
+                }
+                None => {
+                    let cfg = load_config(&cli)?;
+                    let app = open(&cfg).await?;
+                    onewindow_app::licenses::known_keys(&app)
+                        .await
+                        .map_err(app_err)?
+                }
+            };
+            match onewindow_app::licenses::verify_file(&bytes, &public) {
+                Ok(e) => {
+                    let today = chrono::Utc::now().date_naive();
+                    if e.data.expired_on(today) {
+                        println!(
+                            "INVALID: the signature is good but the licence expired on {}",
+                            e.data.valid_to.map(|d| d.to_string()).unwrap_or_default()
+                        );
+                        return Ok(ExitCode::from(3));
+                    }
+                    println!(
+                        "VALID: {} {} held by {} ({}), issued by {} on {}; signed with {} key {}",
+                        e.data.name,
+                        e.data.identifier,
+                        e.data.holder_name,
+                        e.data.holder_code,
+                        e.data.issuer_name,
+                        e.data.issued_on,
+                        e.signature.alg,
+                        e.signature.kid
+                    );
+                    println!(
+                        "(offline check of the signature and dates; ask the issuing library for its current status)"
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(p) => {
+                    println!("INVALID: {p}");
+                    Ok(ExitCode::from(match p {
+                        onewindow_app::licenses::FileProblem::Signature(_) => 1,
+                        _ => 2,
+                    }))
+                }
+            }
+        }
         Command::Disclosure(DisclosureCommand::Import { file, operator }) => {
             let cfg = load_config(&cli)?;
             let text = std::fs::read_to_string(file)
@@ -503,6 +631,10 @@ async fn serve(cli: &Cli, args: &crate::ServeArgs) -> anyhow::Result<ExitCode> {
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .with_context(|| format!("cannot listen on {}", cfg.listen))?;
+    // Every completed case signs its e-licence: make sure there is a key to sign with.
+    onewindow_app::licenses::ensure_signing_key(&app)
+        .await
+        .map_err(app_err)?;
     if args.demo {
         let sum = demo::seed(&app).await.map_err(app_err)?;
         println!(
@@ -571,6 +703,26 @@ async fn serve(cli: &Cli, args: &crate::ServeArgs) -> anyhow::Result<ExitCode> {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = ?e, "closing lapsed disclosure requests failed"),
+            }
+        }
+    });
+    // E-licences: push new licences and status changes to the upstream library (when one is
+    // configured), and mark licences past their validity as 失效.
+    tokio::spawn(onewindow_app::licenses::run_pusher(
+        Arc::clone(&app),
+        std::time::Duration::from_secs(2),
+    ));
+    let expirer = Arc::clone(&app);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match onewindow_app::licenses::expire_due(&expirer).await {
+                Ok(n) if n > 0 => {
+                    tracing::info!(licences = n, "licences past their validity expired")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = ?e, "expiring licences failed"),
             }
         }
     });

@@ -63,6 +63,59 @@ pub enum Command {
     /// Statutory reports.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Signing keys for e-licences (private halves stay in DATA_DIR/keys).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// The e-licence library (电子证照库).
+    #[command(subcommand)]
+    License(LicenseCommand),
+}
+
+/// `keys` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Generate the first signing key (refused when one is active: rotate instead).
+    Generate {
+        /// `SM2-SM3` (default from the configuration) or `Ed25519`.
+        #[arg(long)]
+        alg: Option<String>,
+    },
+    /// Replace the active key with a new one; the old key is retired and still verifies.
+    Rotate {
+        /// `SM2-SM3` (default from the configuration) or `Ed25519`.
+        #[arg(long)]
+        alg: Option<String>,
+    },
+    /// List this library's keys: key id, algorithm, status, created.
+    List,
+}
+
+/// `license` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum LicenseCommand {
+    /// Print licence identifiers, one a line, newest first.
+    List {
+        /// Only this holder's (resident ID or unified social credit code).
+        #[arg(long)]
+        holder: Option<String>,
+    },
+    /// Write one e-licence (data + signature + key id) to a file.
+    Export {
+        /// The licence identifier (证照标识).
+        identifier: String,
+        /// Output file (default: IDENTIFIER.json).
+        #[arg(short, long)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Verify an exported e-licence offline: exit 0 if valid, non-zero naming what failed.
+    Verify {
+        /// The exported file.
+        file: std::path::PathBuf,
+        /// Public keys (the JSON of /.well-known/onewindow-keys.json); default: this library's
+        /// published keys.
+        #[arg(long)]
+        keys: Option<std::path::PathBuf>,
+    },
 }
 
 /// `report` subcommands.

@@ -20,6 +20,10 @@ pub enum DocumentError {
     /// PDF writer failed (see [`report_pdf`](crate::report_pdf)).
     #[error("生成 PDF 文件失败：{0}")]
     PdfWrite(String),
+    /// A QR code cannot be made of the payload: it is empty or longer than a QR code holds at
+    /// error-correction level M (see [`qr_svg`](crate::qr_svg)).
+    #[error("生成二维码失败：{0}")]
+    QrCode(String),
     /// A table of the annual report is malformed (two cells overlap, or it is unreasonably
     /// large), so no document shows it.
     #[error("表格“{grid}”无效：{reason}")]

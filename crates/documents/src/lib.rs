@@ -37,6 +37,13 @@
 //!   embedded as subsets). The PDF needs the bytes of font files; [`find_cjk_fonts`] lists the
 //!   usual Debian font files and is the only function here that looks at the file system
 //!   (directory listings only).
+//! * [`license_pdf`] — the face of an electronic licence (电子证照, see [`LicenseDoc`]) as an
+//!   A4 PDF: bordered, title centred, a ruled table of holder, holder code, face fields,
+//!   issuer and dates, 证照标识 and 证照编号 in small print, the verification QR code (vector
+//!   modules) captioned 扫码核验, the signature line at the foot, and a red banner and
+//!   watermark when a status note (e.g. 已撤销) is given; one page unless the fields are
+//!   very long; fonts as for the report. [`qr_svg`] gives the QR code of a verification
+//!   address as inline SVG for the HTML licence page, [`qr_matrix`] its modules.
 //!
 //! ## Spreadsheet cell rules
 //!
@@ -75,6 +82,7 @@
 mod docx;
 mod docx_text;
 mod error;
+mod license;
 mod markup;
 mod notice;
 mod pdf;
@@ -84,6 +92,7 @@ mod xlsx;
 pub use docx::{GuideMeta, guide_docx};
 pub use docx_text::docx_text;
 pub use error::DocumentError;
+pub use license::{LicenseDoc, license_pdf, qr_matrix, qr_svg};
 pub use markup::{Rendered, paragraphs_to_markup, render_markup};
 pub use notice::{NoticeDoc, NoticeTable, notice_docx};
 pub use pdf::pdf_text;

@@ -19,7 +19,7 @@
 //! table's column heads, repeated on a new page in the PDF.
 
 mod docx;
-mod pdf;
+pub(crate) mod pdf;
 mod xlsx;
 
 pub use docx::report_docx;

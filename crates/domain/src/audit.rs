@@ -136,6 +136,20 @@ pub enum AuditAction {
     ReportNarrativeSaved,
     /// An annual report was handed in for publication as a disclosure item.
     ReportPublished,
+    /// A licence type of the 证照目录 was created or changed.
+    LicenseTypeSaved,
+    /// An e-licence was issued (signed and stored).
+    LicenseIssued,
+    /// An e-licence was suspended, reinstated, revoked, cancelled or expired.
+    LicenseStatusChanged,
+    /// An e-licence was used instead of a paper material (用证).
+    LicenseUsed,
+    /// An e-licence (or a status change) was received from a downstream library.
+    LicenseReceived,
+    /// A signing key was generated.
+    SigningKeyGenerated,
+    /// The signing key was rotated (the old one retired).
+    SigningKeyRotated,
 }
 
 impl AuditAction {
@@ -203,6 +217,13 @@ impl AuditAction {
             ReportFigureEntered => "report.figure_entered",
             ReportNarrativeSaved => "report.narrative_saved",
             ReportPublished => "report.published",
+            LicenseTypeSaved => "license.type_saved",
+            LicenseIssued => "license.issued",
+            LicenseStatusChanged => "license.status_changed",
+            LicenseUsed => "license.used",
+            LicenseReceived => "license.received",
+            SigningKeyGenerated => "keys.generated",
+            SigningKeyRotated => "keys.rotated",
         }
     }
 }

@@ -113,6 +113,7 @@ impl Role {
                 ApproveExtensions,
                 ViewDepartmentRoster,
                 ViewAudit,
+                ManageLicenses,
             ],
             Role::DisclosureOfficer => &[DraftDisclosure, HandleDisclosureRequests],
             Role::PublishingReviewer => &[ReviewDisclosure, ReviewCatalog],
@@ -181,6 +182,8 @@ pub enum Permission {
     HandleDisclosureRequests,
     /// See statistics and charts.
     ViewAnalytics,
+    /// Suspend, reinstate, revoke or cancel the department's e-licences.
+    ManageLicenses,
 }
 
 /// Where a grant applies.

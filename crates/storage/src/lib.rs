@@ -20,6 +20,7 @@ pub mod cases;
 pub mod catalog;
 pub mod disclosure;
 pub mod items;
+pub mod licenses;
 pub mod org;
 pub mod reports;
 pub mod sessions;

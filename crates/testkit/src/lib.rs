@@ -164,13 +164,22 @@ async fn sqlx_exec_sqlite(p: &onewindow_storage::SqlitePoolRef, sql: &str) {
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
-/// Use-case settings for tests: cheap password hashing, the real rules otherwise.
+/// Use-case settings for tests: cheap password hashing, the real rules otherwise; every call
+/// gets a key store of its own (an empty directory), so each test app signs with its own key.
 pub fn test_settings() -> Settings {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let keys_dir = std::env::temp_dir().join(format!(
+        "onewindow-test-keys-{}-{n}-{}",
+        std::process::id(),
+        onewindow_storage::random_token(4).unwrap_or_default()
+    ));
     Settings {
         argon2_m_kib: 256,
         argon2_t: 1,
         files_dir: std::env::temp_dir()
             .join(format!("onewindow-test-files-{}", std::process::id())),
+        keys_dir,
         ..Settings::default()
     }
 }
@@ -198,10 +207,25 @@ impl TestApp {
 
     /// Build over a given database.
     pub async fn over(tdb: TestDb) -> TestApp {
-        let app = App::new(tdb.db.clone(), test_settings())
-            .await
-            .expect("app");
-        demo::seed(&app).await.expect("demo seed");
+        TestApp::with_settings(tdb, test_settings()).await
+    }
+
+    /// Build over a given database with given settings (e.g. an upstream licence library).
+    pub async fn with_settings(tdb: TestDb, settings: Settings) -> TestApp {
+        TestApp::build(tdb, settings, true).await
+    }
+
+    /// An empty instance (migrated, no demo data): e.g. an upstream library that holds nothing
+    /// yet.
+    pub async fn empty(tdb: TestDb, settings: Settings) -> TestApp {
+        TestApp::build(tdb, settings, false).await
+    }
+
+    async fn build(tdb: TestDb, settings: Settings, seed: bool) -> TestApp {
+        let app = App::new(tdb.db.clone(), settings).await.expect("app");
+        if seed {
+            demo::seed(&app).await.expect("demo seed");
+        }
         onewindow_app::search::reindex_catalog(&app, |_, _| {})
             .await
             .expect("search index");

@@ -27,8 +27,8 @@ use super::{Table, extent, hard_lines, is_wide, wrap};
 use crate::error::DocumentError;
 
 // Page geometry in points: A4 portrait, 2.5 cm margins.
-const PAGE_W: f32 = 595.276;
-const PAGE_H: f32 = 841.89;
+pub(crate) const PAGE_W: f32 = 595.276;
+pub(crate) const PAGE_H: f32 = 841.89;
 const MARGIN: f32 = 70.866;
 const TOP: f32 = MARGIN;
 const BOTTOM: f32 = PAGE_H - MARGIN;
@@ -49,13 +49,13 @@ const SIZE_TABLE: f32 = 10.5;
 const LEADING_TABLE: f32 = 1.3;
 const PAD_X: f32 = 3.0;
 const PAD_Y: f32 = 3.0;
-const RULE: f32 = 0.5;
+pub(crate) const RULE: f32 = 0.5;
 const HEAD_GRAY: u8 = 0xD9;
-const LABEL_GRAY: u8 = 0xF2;
+pub(crate) const LABEL_GRAY: u8 = 0xF2;
 
 /// Where the baseline sits in a one-em box (CJK fonts put the ideographic em box 0.88 above
 /// and 0.12 below the baseline).
-const BASELINE: f32 = 0.88;
+pub(crate) const BASELINE: f32 = 0.88;
 
 /// Weight from which a face counts as bold (OS/2 `usWeightClass`).
 const BOLD: f32 = 600.0;
@@ -133,7 +133,7 @@ pub fn find_cjk_fonts() -> Vec<PathBuf> {
     out
 }
 
-fn pdf_err(message: impl Into<String>) -> DocumentError {
+pub(crate) fn pdf_err(message: impl Into<String>) -> DocumentError {
     DocumentError::PdfWrite(message.into())
 }
 
@@ -162,12 +162,12 @@ struct Glyph {
 }
 
 /// The faces of the caller's fonts and which serve the body and the strong text.
-struct Fonts<'a> {
+pub(crate) struct Fonts<'a> {
     faces: Vec<Face<'a>>,
     body: usize,
     strong: usize,
     /// The strong face is not bold itself: strong text gets a thin outline.
-    fake_bold: bool,
+    pub(crate) fake_bold: bool,
     cache: HashMap<(char, bool), Glyph>,
 }
 
@@ -206,7 +206,7 @@ fn family_name(font: &FontRef<'_>) -> String {
 
 impl<'a> Fonts<'a> {
     /// The usable faces among `files`; files that do not parse are skipped.
-    fn new(files: &'a [Vec<u8>]) -> Result<Fonts<'a>, DocumentError> {
+    pub(crate) fn new(files: &'a [Vec<u8>]) -> Result<Fonts<'a>, DocumentError> {
         let mut faces = Vec::new();
         for (file, data) in files.iter().enumerate() {
             let Some((index, font)) = pick_face(data) else {
@@ -286,11 +286,11 @@ impl<'a> Fonts<'a> {
         g
     }
 
-    fn advance(&mut self, c: char, strong: bool) -> f32 {
+    pub(crate) fn advance(&mut self, c: char, strong: bool) -> f32 {
         self.glyph(c, strong).advance
     }
 
-    fn width(&mut self, text: &str, strong: bool, size: f32) -> f32 {
+    pub(crate) fn width(&mut self, text: &str, strong: bool, size: f32) -> f32 {
         text.chars().map(|c| self.advance(c, strong)).sum::<f32>() * size
     }
 }
@@ -300,14 +300,14 @@ impl<'a> Fonts<'a> {
 
 /// One line of text; `baseline` from the top of the page.
 #[derive(Debug, Clone)]
-struct Line {
-    x: f32,
-    baseline: f32,
-    size: f32,
-    strong: bool,
-    text: String,
+pub(crate) struct Line {
+    pub x: f32,
+    pub baseline: f32,
+    pub size: f32,
+    pub strong: bool,
+    pub text: String,
     /// Extra space after each character, in points (justified lines).
-    spread: f32,
+    pub spread: f32,
 }
 
 #[derive(Debug, Clone)]
@@ -757,19 +757,29 @@ impl Flow<'_, '_> {
 // ---------------------------------------------------------------------------------------
 // Painting.
 
-fn rect_path(r: [f32; 4]) -> Option<krilla::geom::Path> {
+pub(crate) fn rect_path(r: [f32; 4]) -> Option<krilla::geom::Path> {
     let mut pb = PathBuilder::new();
     pb.push_rect(Rect::from_ltrb(r[0], r[1], r[2], r[3])?);
     pb.finish()
 }
 
-struct Painter<'f, 'a> {
+pub(crate) struct Painter<'f, 'a> {
     fonts: &'f mut Fonts<'a>,
     files: &'a [Vec<u8>],
     krilla_fonts: Vec<Option<Font>>,
 }
 
-impl Painter<'_, '_> {
+impl<'f, 'a> Painter<'f, 'a> {
+    /// A painter drawing with `fonts`, whose faces come from the font files `files`.
+    pub(crate) fn new(fonts: &'f mut Fonts<'a>, files: &'a [Vec<u8>]) -> Painter<'f, 'a> {
+        let slots = fonts.faces.len();
+        Painter {
+            fonts,
+            files,
+            krilla_fonts: vec![None; slots],
+        }
+    }
+
     fn font(&mut self, face: usize) -> Result<Font, DocumentError> {
         if let Some(Some(f)) = self.krilla_fonts.get(face) {
             return Ok(f.clone());
@@ -792,7 +802,7 @@ impl Painter<'_, '_> {
     }
 
     /// One line of text, split into runs of the same face.
-    fn text(&mut self, s: &mut Surface, line: &Line) -> Result<(), DocumentError> {
+    pub(crate) fn text(&mut self, s: &mut Surface, line: &Line) -> Result<(), DocumentError> {
         let Line {
             x,
             baseline,
@@ -978,12 +988,7 @@ pub fn report_pdf(doc: &ReportDoc, fonts: &[Vec<u8>]) -> Result<Vec<u8>, Documen
     }
     let pages = std::mem::take(&mut flow.pages);
 
-    let slots = faces.faces.len();
-    let mut painter = Painter {
-        fonts: &mut faces,
-        files: fonts,
-        krilla_fonts: vec![None; slots],
-    };
+    let mut painter = Painter::new(&mut faces, fonts);
     // krilla is not ours: a panic on a strange font must not take the caller down.
     catch_unwind(AssertUnwindSafe(|| {
         let mut pdf = Document::new();

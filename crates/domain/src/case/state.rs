@@ -206,6 +206,12 @@ pub struct MaterialCheck {
     /// What is wrong with it (for `Missing`/`Defective`), shown on the notice.
     #[serde(default)]
     pub note: Option<String>,
+    /// 证照类型代码 of the e-licence that can stand in for it (免提交), from the catalog.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license_type: Option<String>,
+    /// The e-licence (证照标识) fetched from the library instead of paper, when `Reused`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license: Option<String>,
 }
 
 /// What the checklist allows at the window.
@@ -305,6 +311,8 @@ mod tests {
 
     fn m(name: &str, required: bool, status: MaterialStatus) -> MaterialCheck {
         MaterialCheck {
+            license_type: None,
+            license: None,
             name: name.into(),
             required,
             status,

@@ -8,6 +8,7 @@ pub mod cases;
 pub mod catalog;
 pub mod disclosure;
 pub mod dto;
+pub mod licenses;
 pub mod public;
 
 use std::sync::Arc;
@@ -39,6 +40,7 @@ use crate::AppState;
         (name = "cases", description = "办件: one-window intake, parallel review, clocks, tracking"),
         (name = "catalog", description = "事项库: the published service catalog (ETag, change feed) and its staff lifecycle"),
         (name = "disclosure", description = "政府信息公开: published items, Chinese full-text search"),
+        (name = "licenses", description = "电子证照: verification, the staff list and status changes, sharing with downstream libraries"),
     )
 )]
 struct ApiDoc;
@@ -98,7 +100,11 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .routes(routes!(cases::track))
                 .routes(routes!(disclosure::search))
                 .routes(routes!(disclosure::list))
-                .routes(routes!(disclosure::get_item)),
+                .routes(routes!(disclosure::get_item))
+                .routes(routes!(licenses::verify, licenses::verify_file))
+                .routes(routes!(licenses::list))
+                .routes(routes!(licenses::change_status))
+                .routes(routes!(licenses::sync)),
         )
         .split_for_parts()
 }

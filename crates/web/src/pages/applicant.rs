@@ -66,6 +66,14 @@ async fn me(st: &AppState, headers: &HeaderMap) -> Result<Option<Me>, WebError> 
         .map(|(who, csrf)| Me { who, csrf }))
 }
 
+/// The applicant logged in on this request, if any.
+pub(crate) async fn current(
+    st: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<ApplicantRow>, WebError> {
+    Ok(me(st, headers).await?.map(|m| m.who))
+}
+
 fn to_login() -> Response {
     Redirect::to("/my/login").into_response()
 }

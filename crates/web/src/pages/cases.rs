@@ -57,6 +57,7 @@ struct DeskPage {
     lookup: String,
     applicant: Option<ApplicantRow>,
     history: Vec<CaseRow>,
+    licenses: Vec<onewindow_app::licenses::LicenseRow>,
     looked_up: bool,
 }
 
@@ -80,6 +81,11 @@ async fn desk_page(
         let (a, h) = cases::applicant_history(&st.app, &ctx, &lookup).await?;
         (a, h, true)
     };
+    // The applicant's e-licences, which intake takes instead of paper (免提交).
+    let licenses = match &applicant {
+        Some(a) => onewindow_app::licenses::list(&st.app, Some(&a.id_number), None, 50).await?,
+        None => Vec::new(),
+    };
     render(&DeskPage {
         l: Layout::new(&c, &st.web.site_name, "/cases", "cases.desk"),
         desk,
@@ -87,6 +93,7 @@ async fn desk_page(
         lookup,
         applicant,
         history,
+        licenses,
         looked_up,
     })
 }

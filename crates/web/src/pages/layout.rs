@@ -96,6 +96,12 @@ impl Layout {
                     label: tr.t("nav.ysq").into(),
                 });
             }
+            if g.has(Permission::LookupApplicant) || g.has(Permission::ManageLicenses) {
+                nav.push(NavItem {
+                    href: "/licenses",
+                    label: tr.t("nav.licenses").into(),
+                });
+            }
             if g.has(Permission::DraftDisclosure) || g.has(Permission::ReviewDisclosure) {
                 nav.push(NavItem {
                     href: "/xxgk/admin",

@@ -6,6 +6,7 @@ pub mod cases;
 pub mod catalog_admin;
 pub mod guide;
 pub mod layout;
+pub mod licenses;
 pub mod login;
 pub mod public;
 pub mod reports;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(login::router())
         .merge(staff::router())
         .merge(admin::router())
+        .merge(licenses::router())
 }
 
 /// Render a template into a response.

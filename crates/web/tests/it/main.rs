@@ -11,6 +11,7 @@ mod auth;
 mod cases;
 mod catalog;
 mod disclosure;
+mod licenses;
 mod pages;
 mod reports;
 mod requests;
