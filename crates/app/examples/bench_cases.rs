@@ -126,6 +126,7 @@ fn fast_settings() -> Settings {
     Settings {
         argon2_m_kib: 256,
         argon2_t: 1,
+        keys_dir: std::env::temp_dir().join(format!("onewindow-bench-keys-{}", std::process::id())),
         ..Default::default()
     }
 }

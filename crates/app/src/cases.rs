@@ -549,6 +549,16 @@ async fn item_plan_row(mut h: H<'_>, def: &PlanDef) -> AppResult<PlanRow> {
 /// The union of the materials of every item in the plan, each named once (一套材料: the
 /// applicant submits a material once per case, not once per department).
 fn checklist_of(r: &Resolved) -> Vec<MaterialCheck> {
+    // Licences the plan itself produces (企业开办: the 营业执照) are not asked for by its other
+    // items: the result is shared inside the case (信息共享).
+    let produced: Vec<&str> = r
+        .def
+        .stages
+        .iter()
+        .flat_map(|s| s.tasks.iter())
+        .filter_map(|t| t.task_code.as_ref().and_then(|c| r.guides.get(c)))
+        .filter_map(|g| g.result_license_type.as_deref())
+        .collect();
     let mut out: Vec<MaterialCheck> = Vec::new();
     for s in &r.def.stages {
         for t in &s.tasks {
@@ -558,19 +568,29 @@ fn checklist_of(r: &Resolved) -> Vec<MaterialCheck> {
             for m in &g.materials {
                 match out.iter_mut().find(|x| x.name == m.name) {
                     Some(x) => x.required |= m.required,
-                    None => out.push(MaterialCheck {
-                        name: m.name.clone(),
-                        required: m.required,
-                        status: MaterialStatus::Missing,
-                        note: None,
-                        license_type: match &m.source {
+                    None => {
+                        let license_type = match &m.source {
                             MaterialSource::License { license_type_code } => {
                                 Some(license_type_code.clone())
                             }
                             _ => None,
-                        },
-                        license: None,
-                    }),
+                        };
+                        let in_plan = license_type
+                            .as_deref()
+                            .is_some_and(|t| produced.contains(&t));
+                        out.push(MaterialCheck {
+                            name: m.name.clone(),
+                            required: m.required,
+                            status: if in_plan {
+                                MaterialStatus::NotApplicable
+                            } else {
+                                MaterialStatus::Missing
+                            },
+                            note: in_plan.then(|| "本件办理结果，共享使用，无需提交".to_string()),
+                            license_type,
+                            license: None,
+                        })
+                    }
                 }
             }
         }

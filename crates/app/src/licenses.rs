@@ -986,6 +986,94 @@ async fn apply_status(
     Ok(row)
 }
 
+/// Re-issue (换发) a valid licence: a new version of the same identifier (version + 1, GB/T
+/// 36904), signed now, that supersedes the old one; the old version is cancelled (注销) in the
+/// same transaction with a reason naming its successor. The issuing department's leads only.
+pub async fn reissue(
+    app: &App,
+    ctx: &Ctx,
+    identifier: &str,
+    reason: &str,
+) -> AppResult<LicenseRow> {
+    let old = get(app, identifier).await?;
+    if old.origin != "local" {
+        return Err(AppError::conflict(
+            "该证照由下级证照库颁发，只能由颁发地换发",
+            "this licence belongs to a downstream library; only its issuer can re-issue it",
+        ));
+    }
+    let target = issuer_target(app, &old.issuer_code).await?;
+    match &target {
+        Some((_, t)) => ctx.require(Permission::ManageLicenses, t)?,
+        None => operator_only(ctx)?,
+    }
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(AppError::Domain(DomainError::field(
+            "reason",
+            "请填写换发理由（不超过 500 字）",
+            "reason: required, at most 500 characters",
+        )));
+    }
+    let status = LicenseStatus::parse(&old.status).unwrap_or(LicenseStatus::Valid);
+    let cancelled = status.apply(StatusAction::Cancel)?;
+    if status != LicenseStatus::Valid {
+        return Err(AppError::conflict(
+            format!("证照当前状态为“{}”，不能换发", status.zh()),
+            format!(
+                "the licence is {}; only a valid licence can be re-issued",
+                status.as_str()
+            ),
+        ));
+    }
+    let next = LicenseId::parse(&old.identifier)?.next_version()?;
+    let mut data = data_of(&old)?;
+    data.identifier = next.to_string();
+    data.issued_on = app.today();
+    let key = app.signing_key()?;
+    let mut tx = app.db.begin().await?;
+    let at = onewindow_storage::now();
+    let note = format!("换发新版本 {}：{reason}", data.identifier);
+    store::set_status(
+        tx.h(),
+        old.id,
+        cancelled.as_str(),
+        Some(&note),
+        at,
+        old.version,
+    )
+    .await?
+    .ok_or_else(stale)?;
+    let old_now = store::get(tx.h(), old.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    store::insert_event(tx.h(), old.id, "cancel", Some(&note), &ctx.actor().label).await?;
+    enqueue(tx.h(), app, &old_now, "status").await?;
+    let row = store_signed(tx.h(), &key, data, old.case_id, Some(&old.identifier)).await?;
+    store::insert_event(
+        tx.h(),
+        row.id,
+        "issue",
+        Some(&format!("换发（原 {}）：{reason}", old.identifier)),
+        &ctx.actor().label,
+    )
+    .await?;
+    enqueue(tx.h(), app, &row, "issued").await?;
+    audit::append(
+        tx.h(),
+        &ctx.event(
+            AuditAction::LicenseIssued,
+            "license",
+            &row.identifier,
+            target.map(|t| t.0),
+            json!({"supersedes": old.identifier, "reason": reason, "kid": row.kid}),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
 fn stale() -> AppError {
     AppError::conflict(
         "该证照已被他人变更，请刷新后再操作（未保存任何更改）",

@@ -352,7 +352,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 KeysCommand::Rotate { alg: a } => {
                     onewindow_app::licenses::rotate_key(&app, &ctx, alg(a)?).await
                 }
-                KeysCommand::List => {
+                KeysCommand::List { jwks: true } => {
+                    let v = onewindow_app::licenses::jwks(&app).await.map_err(app_err)?;
+                    println!("{}", serde_json::to_string_pretty(&v)?);
+                    return Ok(ExitCode::SUCCESS);
+                }
+                KeysCommand::List { jwks: false } => {
                     for k in onewindow_app::licenses::list_keys(&app)
                         .await
                         .map_err(app_err)?

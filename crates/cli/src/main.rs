@@ -87,7 +87,12 @@ pub enum KeysCommand {
         alg: Option<String>,
     },
     /// List this library's keys: key id, algorithm, status, created.
-    List,
+    List {
+        /// Print the published key set instead (the JSON served at
+        /// /.well-known/onewindow-keys.json), for offline verifiers.
+        #[arg(long)]
+        jwks: bool,
+    },
 }
 
 /// `license` subcommands.

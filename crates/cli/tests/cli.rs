@@ -43,6 +43,8 @@ fn help_lists_every_subcommand() {
         "search",
         "disclosure",
         "report",
+        "keys",
+        "license",
     ] {
         assert!(stdout(&o).contains(s), "{s} missing from --help");
     }
@@ -579,4 +581,118 @@ fn annual_report_command_writes_every_format() {
     );
     assert!(!o.status.success());
     assert!(stderr(&o).contains("--body"), "{}", stderr(&o));
+}
+
+#[test]
+fn keys_and_licence_export_verify_offline() {
+    let d = tempfile::tempdir().unwrap();
+    // The demo generates the first key and issues a licence to its first company.
+    assert!(ow(d.path(), &["demo", "seed"]).status.success());
+    let o = ow(d.path(), &["keys", "list"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let keys = stdout(&o);
+    assert_eq!(keys.lines().count(), 1, "{keys}");
+    assert!(keys.contains("SM2-SM3\tactive"), "{keys}");
+    // A second `generate` is refused: rotate instead.
+    let o = ow(d.path(), &["keys", "generate"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("rotate"), "{}", stderr(&o));
+    let o = ow(d.path(), &["keys", "generate", "--alg", "RSA"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--alg"), "{}", stderr(&o));
+    // Licences, one identifier a line; the holder filter validates its argument.
+    let o = ow(d.path(), &["license", "list"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ids: Vec<String> = stdout(&o).lines().map(str::to_string).collect();
+    assert!(!ids.is_empty());
+    assert!(
+        ids.iter().all(|i| i.starts_with("1.2.156.3005.2.")),
+        "{ids:?}"
+    );
+    let o = ow(d.path(), &["license", "list", "--holder", "123"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--holder"), "{}", stderr(&o));
+    // Export, verify: exit 0.
+    let o = ow(d.path(), &["license", "export", &ids[0], "-o", "lic.json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = ow(d.path(), &["license", "verify", "lic.json"]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).starts_with("VALID"), "{}", stdout(&o));
+    // One changed byte inside the signed data: non-zero, naming the signature.
+    let text = std::fs::read_to_string(d.path().join("lic.json")).unwrap();
+    let forged = text.replacen("泉州市晨光贸易有限公司", "泉州市晨光贸易有限公同", 1);
+    assert_ne!(forged, text);
+    std::fs::write(d.path().join("forged.json"), forged).unwrap();
+    let o = ow(d.path(), &["license", "verify", "forged.json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("signature"), "{}", stdout(&o));
+    // A changed byte in the layout: non-zero, naming the alteration.
+    let spaced = text.replacen("\n", " \n", 1);
+    std::fs::write(d.path().join("spaced.json"), spaced).unwrap();
+    let o = ow(d.path(), &["license", "verify", "spaced.json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stdout(&o).contains("altered"), "{}", stdout(&o));
+    // Rotation: the new key is active, the old one retired, and the old licence still verifies
+    // offline with only the published keys (from a file, without the database).
+    let o = ow(d.path(), &["keys", "rotate", "--alg", "ed25519"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = ow(d.path(), &["keys", "list"]);
+    let listed = stdout(&o);
+    assert!(listed.contains("SM2-SM3\tretired"), "{listed}");
+    assert!(listed.contains("Ed25519\tactive"), "{listed}");
+    // The published key set, as /.well-known/onewindow-keys.json serves it, saved to a file.
+    let keyfile = d.path().join("keys.json");
+    let index = std::fs::read_to_string(d.path().join("data/keys/index.json")).unwrap();
+    assert!(
+        !index.contains("secret"),
+        "the index holds public keys only"
+    );
+    let key_files: Vec<_> = std::fs::read_dir(d.path().join("data/keys"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "key"))
+        .collect();
+    assert_eq!(key_files.len(), 2);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for f in &key_files {
+            let mode = f.metadata().unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{:?}", f.path());
+        }
+    }
+    let o = ow(d.path(), &["license", "export", &ids[0], "-o", "lic2.json"]);
+    assert!(o.status.success());
+    let o = ow(d.path(), &["keys", "list", "--jwks"]);
+    assert!(o.status.success());
+    std::fs::write(&keyfile, stdout(&o)).unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let o = ow(
+        empty.path(),
+        &[
+            "license",
+            "verify",
+            d.path().join("lic2.json").to_str().unwrap(),
+            "--keys",
+            keyfile.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        !empty.path().join("data").exists(),
+        "offline verification opened no database"
+    );
+    std::fs::write(&keyfile, "{\"keys\": []}").unwrap();
+    let o = ow(
+        empty.path(),
+        &[
+            "license",
+            "verify",
+            d.path().join("lic2.json").to_str().unwrap(),
+            "--keys",
+            keyfile.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stdout(&o).contains("unknown signing key"), "{}", stdout(&o));
 }

@@ -1313,3 +1313,93 @@ async fn visitor_uses_the_disclosure_portal_with_the_keyboard() {
     assert!(hits.contains("营业执照"), "{hits}");
     c.close().await.unwrap();
 }
+
+/// E-licences in the browser: a visitor verifies the demo company's 营业执照 by its identifier,
+/// the issuing department's lead suspends it on the licence page, and the visitor's next check
+/// says 暂扣. The verification and licence pages are checked with axe-core.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn visitor_verifies_a_licence_and_sees_a_suspension_at_once() {
+    let Some(d) = driver() else { return };
+    let (addr, t) = spawn_app().await;
+    let c = browser(&d).await;
+    let base = format!("http://{addr}");
+    let mut a11y = A11y::new();
+    let lic = onewindow_app::licenses::list(t.app(), None, Some("valid"), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|l| l.type_code == "11100000000013127D001")
+        .unwrap();
+
+    let verify = |c: Client, base: String, id: String| async move {
+        c.goto(&format!("{base}/licenses/verify")).await.unwrap();
+        c.wait()
+            .for_element(Locator::Id("q"))
+            .await
+            .unwrap()
+            .send_keys(&id)
+            .await
+            .unwrap();
+        c.find(Locator::Css("#verify-form button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .for_element(Locator::Id("verify-status"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let shown = verify(c.clone(), base.clone(), lic.identifier.clone()).await;
+    assert_eq!(shown, "有效");
+    a11y.check(&c, "licence verification").await;
+    save_screenshot(&c, "licence-verify").await;
+
+    // The lead of 市场监管 suspends it.
+    login_as(
+        &c,
+        &base,
+        "lead.scjg",
+        &format!("/licenses/{}", lic.identifier),
+    )
+    .await;
+    c.wait()
+        .for_element(Locator::Id("license-face"))
+        .await
+        .unwrap();
+    a11y.check(&c, "licence page (staff)").await;
+    c.find(Locator::Css("#action option[value=suspend]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Id("reason"))
+        .await
+        .unwrap()
+        .send_keys("涉嫌虚假登记，立案调查")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#status-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let status = wait_text(&c, "license-status", "暂扣").await;
+    assert!(status.contains("暂扣"), "{status}");
+    save_screenshot(&c, "licence-suspended").await;
+
+    // The visitor's next check, with no session: suspended, with the reason.
+    c.delete_all_cookies().await.unwrap();
+    let shown = verify(c.clone(), base.clone(), lic.identifier.clone()).await;
+    assert_eq!(shown, "暂扣");
+    let page = c.source().await.unwrap();
+    assert!(page.contains("涉嫌虚假登记"), "the reason is shown");
+    c.close().await.unwrap();
+    a11y.finish();
+}

@@ -269,3 +269,65 @@ pub async fn sync(
         .into(),
     }))
 }
+
+/// A re-issue.
+#[derive(Deserialize, ToSchema)]
+pub struct Reissue {
+    /// Why (required).
+    pub reason: String,
+}
+
+/// Re-issue (换发) a valid licence as a new version; the old version is cancelled.
+#[utoipa::path(post, path = "/licenses/{identifier}/reissue", tag = "licenses",
+    params(("identifier" = String, Path, description = "证照标识")),
+    request_body = Reissue, security(("bearer" = [])),
+    responses((status = 200, body = LicenseLine), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn reissue(
+    State(st): State<AppState>,
+    StaffApi(c): StaffApi,
+    Path(identifier): Path<String>,
+    Json(b): Json<Reissue>,
+) -> Result<Json<LicenseLine>, WebError> {
+    let row = licenses::reissue(&st.app, &c.ctx(), &identifier, &b.reason).await?;
+    Ok(Json(row.into()))
+}
+
+/// One licence type of the 证照目录.
+#[derive(Serialize, ToSchema)]
+pub struct TypeLine {
+    /// 证照类型代码 (21 characters).
+    pub code: String,
+    /// 证照类型名称.
+    pub name: String,
+    /// 证照定义机构.
+    pub definer_name: String,
+    /// `person`, `organisation` or `any`.
+    pub holder_kind: String,
+    /// Face fields: (key, label).
+    pub fields: Vec<(String, String)>,
+    /// Validity in years (absent: 长期).
+    pub validity_years: Option<u32>,
+}
+
+/// The licence types this library issues (证照目录, GB/T 36902).
+#[utoipa::path(get, path = "/licenses/types", tag = "licenses",
+    responses((status = 200, body = [TypeLine])))]
+pub async fn types(State(st): State<AppState>) -> Result<Json<Vec<TypeLine>>, WebError> {
+    let t = licenses::types(&st.app).await?;
+    Ok(Json(
+        t.into_iter()
+            .map(|t| TypeLine {
+                code: t.code.as_str().to_string(),
+                name: t.name,
+                definer_name: t.definer_name,
+                holder_kind: serde_json::to_value(t.holder_kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                fields: t.fields.into_iter().map(|f| (f.key, f.label)).collect(),
+                validity_years: t.validity_years,
+            })
+            .collect(),
+    ))
+}

@@ -104,6 +104,8 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .routes(routes!(licenses::verify, licenses::verify_file))
                 .routes(routes!(licenses::list))
                 .routes(routes!(licenses::change_status))
+                .routes(routes!(licenses::reissue))
+                .routes(routes!(licenses::types))
                 .routes(routes!(licenses::sync)),
         )
         .split_for_parts()

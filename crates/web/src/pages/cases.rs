@@ -148,7 +148,27 @@ async fn new_view(
     err: Option<WebError>,
 ) -> Result<Response, WebError> {
     let plan = plan_of(&plan_key)?;
-    let (plan_name, materials) = cases::checklist(&st.app, &plan).await?;
+    let (plan_name, mut materials) = cases::checklist(&st.app, &plan).await?;
+    // Materials the applicant's e-licences stand in for are preselected as 共享复用 (免提交).
+    if let Some(id) = values
+        .get("id_number")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        && let Ok(id) = onewindow_domain::identity::ApplicantId::parse(id)
+    {
+        for m in materials.iter_mut() {
+            if m.status != MaterialStatus::Missing {
+                continue;
+            }
+            if let Some(t) = m.license_type.clone()
+                && let Some(l) = onewindow_app::licenses::usable(&st.app, id.as_str(), &t).await?
+            {
+                m.status = MaterialStatus::Reused;
+                m.note = Some(format!("电子证照：{}（{}）", l.name, l.number));
+                m.license = Some(l.identifier);
+            }
+        }
+    }
     let situations = cases::situations(&st.app, &plan).await?;
     let (code, msg) = match err {
         Some(e) => (e.status, Some(form_error(e, c.tr())?)),

@@ -246,6 +246,10 @@ async fn staff_view(
         .iter()
         .filter(|a| v.status.apply(**a).is_ok())
         .map(|a| (a.as_str(), a.zh()))
+        .chain(
+            (v.status == onewindow_domain::license::LicenseStatus::Valid)
+                .then_some(("reissue", "换发（新版本）")),
+        )
         .collect(),
         v,
     };
@@ -267,6 +271,12 @@ async fn staff_status(
     Form(f): Form<Fields>,
 ) -> Result<Response, WebError> {
     c.check_csrf(field(&f, "csrf"))?;
+    if field(&f, "action") == "reissue" {
+        return match licenses::reissue(&st.app, &c.ctx(), &identifier, field(&f, "reason")).await {
+            Ok(row) => Ok(Redirect::to(&format!("/licenses/{}", row.identifier)).into_response()),
+            Err(e) => staff_view(&st, &c, &identifier, Some(e.into()), None).await,
+        };
+    }
     let action = match crate::api::licenses::parse_action(field(&f, "action")) {
         Ok(a) => a,
         Err(e) => return staff_view(&st, &c, &identifier, Some(e), None).await,

@@ -697,3 +697,109 @@ async fn county_licences_reach_the_city_exactly_once_across_a_city_outage() {
     county.tdb.cleanup().await;
     city.tdb.cleanup().await;
 }
+
+#[tokio::test]
+async fn reissue_makes_a_new_version_and_validity_runs_out() {
+    let t = TestApp::new().await;
+    let id = company("MA8QM1E6");
+    set_up_company(&t, &id).await;
+    // 食品经营许可 (5 years) for the company; the operator decides the county-level item.
+    let clerk = ctx(&t, "clerk").await;
+    let plan = PlanRef::Item(FOOD.into());
+    let ticks = all_provided(&t, &plan).await;
+    let (case, _) = cases::intake(t.app(), &clerk, request(plan, &id, ticks))
+        .await
+        .unwrap();
+    let v = cases::view(t.app(), &clerk, case.id).await.unwrap();
+    for task in &v.tasks {
+        cases::decide_task(
+            t.app(),
+            &Ctx::operator(),
+            task.task.id,
+            TaskDecision {
+                outcome: Outcome::Approve,
+                opinion: "符合条件".into(),
+                checked: task.standards.clone(),
+                expected_version: Some(task.task.version),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let food = licenses::list(t.app(), Some(&id), None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|l| l.type_code == "11100000000013127D003")
+        .expect("food licence issued");
+    let today = t.app().today();
+    let end = food.valid_to.expect("five years, not long-term");
+    let days = (end - today).num_days();
+    assert!((1824..=1826).contains(&days), "{today} → {end}");
+    // Re-issue: version 002 supersedes 001, which is cancelled with a reason naming it.
+    let lead = ctx(&t, "lead.scjg").await;
+    let biz = licenses::usable(t.app(), &id, BIZ_LICENSE)
+        .await
+        .unwrap()
+        .unwrap();
+    let err = licenses::reissue(t.app(), &lead, &biz.identifier, "")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("理由"), "{err}");
+    let new = licenses::reissue(t.app(), &lead, &biz.identifier, "住所变更")
+        .await
+        .unwrap();
+    let (a, b) = (
+        LicenseId::parse(&biz.identifier).unwrap(),
+        LicenseId::parse(&new.identifier).unwrap(),
+    );
+    assert_eq!((a.version(), b.version()), (1, 2));
+    assert_eq!(a.serial(), b.serial());
+    assert_eq!(new.supersedes.as_deref(), Some(biz.identifier.as_str()));
+    let mut c = t.client();
+    let old = c
+        .get(&format!("/api/v1/licenses/verify?q={}", biz.identifier))
+        .await
+        .json();
+    assert_eq!(old["result"], "cancelled", "{old}");
+    assert!(
+        old["status_reason"]
+            .as_str()
+            .unwrap()
+            .contains(&new.identifier)
+    );
+    let j = c
+        .get(&format!("/api/v1/licenses/verify?q={}", new.identifier))
+        .await
+        .json();
+    assert_eq!(j["result"], "valid", "{j}");
+    assert_eq!(
+        licenses::usable(t.app(), &id, BIZ_LICENSE)
+            .await
+            .unwrap()
+            .unwrap()
+            .identifier,
+        new.identifier
+    );
+    // Five years on, the food licence has run out: verifiers say so at once, and the daily
+    // sweep records it.
+    t.app().set_today(Some(end + chrono::Duration::days(1)));
+    let j = c
+        .get(&format!("/api/v1/licenses/verify?q={}", food.identifier))
+        .await
+        .json();
+    assert_eq!(j["result"], "expired", "{j}");
+    let n = licenses::expire_due(t.app()).await.unwrap();
+    assert!(n >= 1);
+    let row = licenses::get(t.app(), &food.identifier).await.unwrap();
+    assert_eq!(row.status, "expired");
+    // The long-term 营业执照 is untouched.
+    assert_eq!(
+        licenses::get(t.app(), &new.identifier)
+            .await
+            .unwrap()
+            .status,
+        "valid"
+    );
+    t.tdb.cleanup().await;
+}
