@@ -6,8 +6,6 @@
 //! as at the window — 受理, 容缺受理, 补正 with a one-time notice, 不予受理 — through
 //! [`crate::cases::decide_intake`].
 
-use std::io::Write;
-
 use chrono::{Duration, Utc};
 use onewindow_domain::DomainError;
 use onewindow_domain::audit::AuditAction;
@@ -55,47 +53,19 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// Store a file content-addressed under the files directory; returns its SHA-256. Writing is
-/// atomic (temporary file, then rename), so a crash never leaves a half file under its name.
-pub(crate) fn store_file(app: &App, bytes: &[u8]) -> AppResult<String> {
-    store_in(&app.settings.files_dir, bytes)
+/// Store a file content-addressed (SHA-256) in the object store; returns its SHA-256. Writing
+/// is atomic, so a crash never leaves a half file under its name.
+pub(crate) async fn store_file(app: &App, bytes: &[u8]) -> AppResult<String> {
+    app.objects.put(bytes).await.map_err(unexpected)
 }
 
-fn store_in(files_dir: &std::path::Path, bytes: &[u8]) -> AppResult<String> {
-    let sha = onewindow_storage::sha256_hex(bytes);
-    let dir = files_dir.join(&sha[..2]);
-    std::fs::create_dir_all(&dir).map_err(unexpected)?;
-    let path = dir.join(&sha);
-    if !path.exists() {
-        // A temporary name of its own per write: two requests storing the same content at
-        // once (same process) must not share one.
-        let tmp = dir.join(format!(
-            "{sha}.tmp{}.{}",
-            std::process::id(),
-            onewindow_storage::random_token(6).map_err(unexpected)?
-        ));
-        let mut f = std::fs::File::create(&tmp).map_err(unexpected)?;
-        f.write_all(bytes).map_err(unexpected)?;
-        f.sync_all().map_err(unexpected)?;
-        drop(f);
-        if let Err(e) = std::fs::rename(&tmp, &path) {
-            let _ = std::fs::remove_file(&tmp);
-            // Someone stored the same content meanwhile: that is the same file.
-            if !path.exists() {
-                return Err(unexpected(e));
-            }
-        }
-    }
-    Ok(sha)
-}
-
-/// Read a stored file.
-pub fn read_file(app: &App, sha256: &str) -> AppResult<Vec<u8>> {
-    if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(AppError::NotFound);
-    }
-    std::fs::read(app.settings.files_dir.join(&sha256[..2]).join(sha256))
-        .map_err(|_| AppError::NotFound)
+/// Read a stored file; its content is checked against its SHA-256.
+pub async fn read_file(app: &App, sha256: &str) -> AppResult<Vec<u8>> {
+    app.objects
+        .get(sha256)
+        .await
+        .map_err(unexpected)?
+        .ok_or(AppError::NotFound)
 }
 
 /// A file name safe to store and to send back: no control characters or path separators, at
@@ -151,12 +121,12 @@ struct StoredFileDraft {
 }
 
 /// Check every upload (size, sniffed type) before storing any, then store them.
-pub(crate) fn persist(app: &App, uploads: &[Upload]) -> AppResult<Vec<StoredFile>> {
+pub(crate) async fn persist(app: &App, uploads: &[Upload]) -> AppResult<Vec<StoredFile>> {
     let drafts = check_uploads(uploads)?;
     let mut out = Vec::new();
     for d in drafts {
         let u = &uploads[d.index];
-        let sha = store_file(app, &u.bytes)?;
+        let sha = store_file(app, &u.bytes).await?;
         out.push(StoredFile {
             material: d.material,
             filename: d.filename,
@@ -331,7 +301,7 @@ pub async fn apply(
             )));
         }
     }
-    let files = persist(app, &a.uploads)?;
+    let files = persist(app, &a.uploads).await?;
     let materials = list
         .iter()
         .map(|m| MaterialTick {
@@ -410,7 +380,7 @@ pub async fn resubmit(
     case_id: i64,
     uploads: Vec<Upload>,
 ) -> AppResult<usize> {
-    let files = persist(app, &uploads)?;
+    let files = persist(app, &uploads).await?;
     if files.is_empty() {
         return Err(AppError::Domain(DomainError::field(
             "files",
@@ -482,30 +452,6 @@ pub async fn case_file(
         .into_iter()
         .find(|f| f.id == file_id)
         .ok_or(AppError::NotFound)?;
-    let bytes = read_file(app, &f.sha256)?;
+    let bytes = read_file(app, &f.sha256).await?;
     Ok((f, bytes))
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-
-    /// Several writers storing the same content at once all succeed with one file (seen as a
-    /// race when parallel tests stored the same generated document).
-    #[test]
-    fn concurrent_stores_of_the_same_content_all_succeed() {
-        let dir = tempfile::tempdir().unwrap();
-        let bytes = b"%PDF-1.4 the same content".to_vec();
-        let shas: Vec<String> = std::thread::scope(|s| {
-            let hs: Vec<_> = (0..8)
-                .map(|_| s.spawn(|| super::store_in(dir.path(), &bytes).unwrap()))
-                .collect();
-            hs.into_iter().map(|h| h.join().unwrap()).collect()
-        });
-        assert!(shas.windows(2).all(|w| w[0] == w[1]));
-        let sub = dir.path().join(&shas[0][..2]);
-        let names: Vec<_> = std::fs::read_dir(&sub).unwrap().collect();
-        assert_eq!(names.len(), 1, "one file, no temporary left over");
-        assert_eq!(std::fs::read(sub.join(&shas[0])).unwrap(), bytes);
-    }
 }

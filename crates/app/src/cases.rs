@@ -551,16 +551,23 @@ async fn item_plan_row(mut h: H<'_>, def: &PlanDef) -> AppResult<PlanRow> {
 fn checklist_of(r: &Resolved) -> Vec<MaterialCheck> {
     // Licences the plan itself produces (企业开办: the 营业执照) are not asked for by its other
     // items: the result is shared inside the case (信息共享).
-    let produced: Vec<&str> = r
+    // (stage of the producing task, licence type)
+    let produced: Vec<(usize, &str)> = r
         .def
         .stages
         .iter()
-        .flat_map(|s| s.tasks.iter())
-        .filter_map(|t| t.task_code.as_ref().and_then(|c| r.guides.get(c)))
-        .filter_map(|g| g.result_license_type.as_deref())
+        .enumerate()
+        .flat_map(|(i, s)| s.tasks.iter().map(move |t| (i, t)))
+        .filter_map(|(i, t)| {
+            t.task_code
+                .as_ref()
+                .and_then(|c| r.guides.get(c))
+                .and_then(|g| g.result_license_type.as_deref())
+                .map(|lt| (i, lt))
+        })
         .collect();
     let mut out: Vec<MaterialCheck> = Vec::new();
-    for s in &r.def.stages {
+    for (si, s) in r.def.stages.iter().enumerate() {
         for t in &s.tasks {
             let Some(g) = t.task_code.as_ref().and_then(|c| r.guides.get(c)) else {
                 continue;
@@ -575,9 +582,10 @@ fn checklist_of(r: &Resolved) -> Vec<MaterialCheck> {
                             }
                             _ => None,
                         };
+                        // Produced in this stage (in parallel, shared) or an earlier one.
                         let in_plan = license_type
                             .as_deref()
-                            .is_some_and(|t| produced.contains(&t));
+                            .is_some_and(|t| produced.iter().any(|(pi, pt)| *pi <= si && *pt == t));
                         out.push(MaterialCheck {
                             name: m.name.clone(),
                             required: m.required,

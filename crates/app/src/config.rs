@@ -50,8 +50,22 @@ pub struct Config {
     pub license_upstream_url: Option<String>,
     /// Bearer token this library presents to the upstream.
     pub license_upstream_token: Option<String>,
-    /// Downstream libraries allowed to push here: `name=token` pairs separated by commas.
+    /// Downstream libraries allowed to push here: `name@REGION=token` entries separated by commas.
     pub license_downstream_tokens: Option<String>,
+    /// Where uploaded files go: `local` (data_dir/files) or `s3`.
+    pub object_store: String,
+    /// S3-compatible endpoint (`http://host:port`).
+    pub s3_endpoint: Option<String>,
+    /// Bucket.
+    pub s3_bucket: Option<String>,
+    /// Region used in signatures.
+    pub s3_region: String,
+    /// Access key id.
+    pub s3_access_key: Option<String>,
+    /// Secret access key.
+    pub s3_secret_key: Option<String>,
+    /// Path-style URLs (MinIO, Ceph) rather than virtual-host style.
+    pub s3_path_style: bool,
 }
 
 impl Default for Config {
@@ -77,6 +91,13 @@ impl Default for Config {
             license_upstream_url: None,
             license_upstream_token: None,
             license_downstream_tokens: None,
+            object_store: "local".into(),
+            s3_endpoint: None,
+            s3_bucket: None,
+            s3_region: "us-east-1".into(),
+            s3_access_key: None,
+            s3_secret_key: None,
+            s3_path_style: true,
         }
     }
 }
@@ -136,8 +157,21 @@ license_signing_algorithm = "SM2-SM3"
 # Sharing upward (county → city → province): the upstream library and the token it knows us by.
 # license_upstream_url = "http://10.0.0.2:8080"
 # license_upstream_token = "…"
-# Downstream libraries allowed to push here, as name=token pairs separated by commas.
-# license_downstream_tokens = "jinjiang=…,nanan=…"
+# Downstream libraries allowed to push here, as name@REGION=token entries separated by commas;
+# REGION is the GB/T 2260 code of the area whose licences that library may send (its issuers'
+# credit codes must lie in it).
+# license_downstream_tokens = "jinjiang@350582=…,nanan@350583=…"
+
+# Uploaded files (materials, disclosure attachments, reply letters): "local" keeps them in
+# data_dir/files; "s3" puts them in an S3-compatible bucket (MinIO, Ceph RGW …; http:// endpoints,
+# https through a TLS gateway). Objects are named by their SHA-256 and checked when read.
+object_store = "local"
+# s3_endpoint = "http://10.0.0.5:9000"
+# s3_bucket = "onewindow"
+s3_region = "us-east-1"
+# s3_access_key = "…"
+# s3_secret_key = "…"
+s3_path_style = true
 "#;
 
 /// A configuration problem, naming the source and key.
@@ -299,6 +333,31 @@ impl Config {
                 ));
             }
         }
+        match self.object_store.as_str() {
+            "local" => {}
+            "s3" => {
+                for (k, v) in [
+                    ("s3_endpoint", &self.s3_endpoint),
+                    ("s3_bucket", &self.s3_bucket),
+                    ("s3_access_key", &self.s3_access_key),
+                    ("s3_secret_key", &self.s3_secret_key),
+                ] {
+                    if v.as_deref().unwrap_or("").trim().is_empty() {
+                        return Err(bad(k, "required when object_store = \"s3\"".into()));
+                    }
+                }
+                if let Some(e) = &self.s3_endpoint
+                    && !e.starts_with("http://")
+                {
+                    return Err(bad(
+                        "s3_endpoint",
+                        "must start with http:// (reach an https store through a TLS gateway)"
+                            .into(),
+                    ));
+                }
+            }
+            _ => return Err(bad("object_store", "must be \"local\" or \"s3\"".into())),
+        }
         if let Err(m) = self.downstream() {
             return Err(bad("license_downstream_tokens", m));
         }
@@ -343,21 +402,34 @@ impl Config {
         }
     }
 
-    /// Downstream libraries as (name, token) pairs.
-    pub fn downstream(&self) -> Result<Vec<(String, String)>, String> {
+    /// Downstream libraries as (name, region, token): `name@REGION=token` entries separated by
+    /// commas; REGION is the GB/T 2260 code of the area whose licences that library issues.
+    pub fn downstream(&self) -> Result<Vec<(String, String, String)>, String> {
         let Some(s) = &self.license_downstream_tokens else {
             return Ok(Vec::new());
         };
         s.split(',')
             .map(str::trim)
             .filter(|p| !p.is_empty())
-            .map(|p| match p.split_once('=') {
-                Some((n, t)) if !n.trim().is_empty() && t.trim().len() >= 16 => {
-                    Ok((n.trim().to_string(), t.trim().to_string()))
+            .map(|p| {
+                let bad = || {
+                    format!(
+                        "{p:?}: expected name@REGION=token (a 6-digit region code, a token of at \
+                         least 16 characters, a name other than \"local\")"
+                    )
+                };
+                let (head, token) = p.split_once('=').ok_or_else(bad)?;
+                let (name, region) = head.split_once('@').ok_or_else(bad)?;
+                let (name, region, token) = (name.trim(), region.trim(), token.trim());
+                if name.is_empty()
+                    || name == "local"
+                    || region.len() != 6
+                    || !region.bytes().all(|b| b.is_ascii_digit())
+                    || token.len() < 16
+                {
+                    return Err(bad());
                 }
-                _ => Err(format!(
-                    "{p:?}: expected name=token with a token of at least 16 characters"
-                )),
+                Ok((name.to_string(), region.to_string(), token.to_string()))
             })
             .collect()
     }
@@ -385,7 +457,26 @@ impl Config {
                 }),
                 _ => None,
             },
-            downstream: self.downstream().unwrap_or_default(),
+            downstream: self
+                .downstream()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(n, _, t)| (n, t))
+                .collect(),
+            downstream_regions: self
+                .downstream()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(n, r, _)| (n, r))
+                .collect(),
+            s3: (self.object_store == "s3").then(|| crate::objects::S3Config {
+                endpoint: self.s3_endpoint.clone().unwrap_or_default(),
+                bucket: self.s3_bucket.clone().unwrap_or_default(),
+                region: self.s3_region.clone(),
+                access_key: self.s3_access_key.clone().unwrap_or_default(),
+                secret_key: self.s3_secret_key.clone().unwrap_or_default(),
+                path_style: self.s3_path_style,
+            }),
             ..crate::Settings::default()
         }
     }

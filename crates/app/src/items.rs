@@ -781,7 +781,7 @@ pub async fn add_attachment(
             .into());
         }
     };
-    let sha = crate::applicants::store_file(app, bytes)?;
+    let sha = crate::applicants::store_file(app, bytes).await?;
     let mut tx = app.db.begin().await?;
     let (item, v) = claim_as(tx.h(), ctx, Permission::DraftDisclosure, id, None).await?;
     let state = state_of(&v)?;
@@ -1018,7 +1018,7 @@ pub async fn public_attachment(
         .into_iter()
         .find(|a| a.id == attachment)
         .ok_or(AppError::NotFound)?;
-    let bytes = crate::applicants::read_file(app, &a.sha256)?;
+    let bytes = crate::applicants::read_file(app, &a.sha256).await?;
     Ok((a, bytes))
 }
 
@@ -1037,7 +1037,7 @@ pub async fn staff_attachment(
             .into_iter()
             .find(|a| a.id == attachment)
         {
-            let bytes = crate::applicants::read_file(app, &a.sha256)?;
+            let bytes = crate::applicants::read_file(app, &a.sha256).await?;
             return Ok((a, bytes));
         }
     }

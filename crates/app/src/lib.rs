@@ -19,6 +19,7 @@ pub mod demo_catalog;
 mod error;
 pub mod items;
 pub mod licenses;
+pub mod objects;
 pub mod org;
 pub mod reports;
 pub mod requests;
@@ -58,8 +59,10 @@ pub struct Settings {
     pub region_code: String,
     /// Yellow warning when at most this many working days are left.
     pub warn_days: u32,
-    /// Where uploaded files are kept (content-addressed by SHA-256).
+    /// Where uploaded files are kept (content-addressed by SHA-256) unless `s3` is set.
     pub files_dir: std::path::PathBuf,
+    /// An S3-compatible bucket for uploaded files instead of `files_dir`.
+    pub s3: Option<objects::S3Config>,
     /// Pattern of disclosure index numbers.
     pub index_format: onewindow_domain::disclosure::item::IndexFormat,
     /// Index code of the centre in index numbers.
@@ -74,6 +77,8 @@ pub struct Settings {
     pub upstream: Option<upstream::Upstream>,
     /// Downstream libraries allowed to push here: (name, bearer token).
     pub downstream: Vec<(String, String)>,
+    /// The region (GB/T 2260) each downstream library issues for: (name, region code).
+    pub downstream_regions: Vec<(String, String)>,
 }
 
 impl Default for Settings {
@@ -89,6 +94,7 @@ impl Default for Settings {
             region_code: "350500".into(),
             warn_days: 2,
             files_dir: std::path::PathBuf::from("./data/files"),
+            s3: None,
             index_format: Default::default(),
             index_body_code: "QZ00100".into(),
             keys_dir: std::path::PathBuf::from("./data/keys"),
@@ -96,6 +102,7 @@ impl Default for Settings {
             public_url: "http://127.0.0.1:8080".into(),
             upstream: None,
             downstream: Vec::new(),
+            downstream_regions: Vec::new(),
         }
     }
 }
@@ -126,6 +133,8 @@ pub struct App {
     case_calendar: RwLock<Option<CaseCalendar>>,
     /// The active e-licence signing key, loaded from the key store on first use.
     pub(crate) signer: RwLock<Option<Arc<onewindow_signing::KeyPair>>>,
+    /// Where uploaded and attached files are stored.
+    pub objects: objects::ObjectStore,
 }
 
 impl App {
@@ -153,6 +162,15 @@ impl App {
         index: onewindow_search::SearchIndex,
     ) -> AppResult<App> {
         let cal = calendar::load(&db).await?;
+        let objects = objects::ObjectStore::new(settings.files_dir.clone(), settings.s3.as_ref())
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))?;
+        if let objects::ObjectStore::S3(_) = &objects {
+            // Fail at start-up, naming the store, rather than at the first upload.
+            objects
+                .ensure_ready()
+                .await
+                .map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))?;
+        }
         let app = App {
             db,
             settings,
@@ -163,6 +181,7 @@ impl App {
             today_override: RwLock::new(None),
             case_calendar: RwLock::new(None),
             signer: RwLock::new(None),
+            objects,
         };
         Ok(app)
     }

@@ -287,11 +287,24 @@ pub async fn known_keys(app: &App) -> AppResult<Vec<PublicKey>> {
 
 impl App {
     /// The active signing key, loaded from the key store once and kept.
+    ///
+    /// The key store's index is read on every call (one small file), so that a rotation by
+    /// `onewindow keys rotate` in another process takes effect at the next issuance: a retired
+    /// key never signs again.
     fn signing_key(&self) -> AppResult<Arc<KeyPair>> {
-        if let Some(k) = self.signer.read().map_err(|_| poisoned())?.as_ref() {
+        let ks = keystore(self)?;
+        let active_kid = ks
+            .list()
+            .map_err(sign_err)?
+            .into_iter()
+            .find(|k| k.status == onewindow_signing::KeyStatus::Active)
+            .map(|k| k.kid);
+        if let Some(k) = self.signer.read().map_err(|_| poisoned())?.as_ref()
+            && active_kid.as_deref() == Some(k.kid())
+        {
             return Ok(k.clone());
         }
-        let k = keystore(self)?.active().map_err(sign_err)?.ok_or_else(|| {
+        let k = ks.active().map_err(sign_err)?.ok_or_else(|| {
             AppError::conflict(
                 "电子证照签名密钥尚未生成，请运行 onewindow keys generate",
                 "no signing key: run `onewindow keys generate`",
@@ -334,7 +347,11 @@ pub(crate) async fn issue_in_tx(
         )));
     };
     let ltype = parse_type(&trow)?;
-    let holder = ApplicantId::parse(&input.case.id_number)?;
+    let Ok(holder) = ApplicantId::parse(&input.case.id_number) else {
+        return Ok(Err(
+            "申请人证件号码无法作为持证主体代码，未生成电子证照".into()
+        ));
+    };
     let code_type = HolderCodeType::of(&holder);
     if !ltype.holder_kind.admits(code_type) {
         return Ok(Err(format!(
@@ -356,7 +373,16 @@ pub(crate) async fn issue_in_tx(
     let seq =
         onewindow_storage::cases::next_counter(h.re(), &format!("license:{issuer_code}:{year}"))
             .await?;
-    let id = LicenseId::new(ltype.code.clone(), &issuer_code, &serial_of(year, seq), 1)?;
+    let id = match LicenseId::new(ltype.code.clone(), &issuer_code, &serial_of(year, seq), 1) {
+        Ok(id) => id,
+        Err(e) => {
+            return Ok(Err(format!(
+                "{}：{}，未生成电子证照",
+                dept.name,
+                e.message_zh()
+            )));
+        }
+    };
     let face = ltype
         .face(&FaceInput {
             holder_name: &input.case.applicant_name,
@@ -575,15 +601,15 @@ fn unknown(identifier: &str, detail: String) -> Verification {
 }
 
 /// The identifier in what a verifier typed or scanned: the identifier itself, or the QR code's
-/// URL (`…/licenses/verify?id=…`).
+/// URL (`…/licenses/verify?q=…`).
 pub fn identifier_in(q: &str) -> String {
     let q = q.trim();
-    if (q.contains("://") || q.starts_with('/'))
-        && let Some(pos) = q.rfind('=')
-    {
-        let rest = &q[pos + 1..];
-        let end = rest.find('&').unwrap_or(rest.len());
-        return rest[..end].replace("%2E", ".").replace("%2e", ".");
+    if let Some((_, query)) = q.split_once('?') {
+        for pair in query.split('&') {
+            if let Some(v) = pair.strip_prefix("q=").or_else(|| pair.strip_prefix("id=")) {
+                return v.replace("%2E", ".").replace("%2e", ".");
+            }
+        }
     }
     q.to_string()
 }
@@ -661,7 +687,9 @@ pub async fn verify(app: &App, q: &str) -> AppResult<Verification> {
     let sig_check = check_stored_signature(&row, key.as_ref());
     let status = LicenseStatus::parse(&row.status).unwrap_or(LicenseStatus::Valid);
     let today = app.today();
-    let status = if status == LicenseStatus::Valid && row.valid_to.is_some_and(|d| d < today) {
+    let status = if matches!(status, LicenseStatus::Valid | LicenseStatus::Suspended)
+        && row.valid_to.is_some_and(|d| d < today)
+    {
         LicenseStatus::Expired
     } else {
         status
@@ -783,7 +811,30 @@ pub fn verify_file(bytes: &[u8], keys: &[PublicKey]) -> Result<ExportedLicense, 
 pub async fn verify_upload(app: &App, bytes: &[u8]) -> AppResult<Verification> {
     let keys = known_keys(app).await?;
     match verify_file(bytes, &keys) {
-        Ok(e) => verify(app, &e.data.identifier).await,
+        Ok(e) => {
+            let stored = {
+                let mut c = app.db.conn().await?;
+                store::by_identifier(c.h(), &e.data.identifier).await?
+            };
+            match stored {
+                Some(row) if data_of(&row)? == e.data && row.kid == e.signature.kid => {
+                    verify(app, &e.data.identifier).await
+                }
+                Some(_) => {
+                    let mut v = unknown(
+                        &e.data.identifier,
+                        "文件签名有效，但内容与本库中的该证照记录不符".into(),
+                    );
+                    v.result = "bad_signature".into();
+                    v.result_zh = "文件与证照库记录不符".into();
+                    Ok(v)
+                }
+                None => Ok(unknown(
+                    &e.data.identifier,
+                    "文件签名有效，但本库中没有该证照".into(),
+                )),
+            }
+        }
         Err(p) => {
             let mut v = unknown("", p.to_string());
             v.result = "bad_signature".into();
@@ -817,7 +868,9 @@ async fn view_of(app: &App, row: LicenseRow) -> AppResult<LicenseView> {
     let uses = store::uses(c.h(), row.id).await?;
     let data = data_of(&row)?;
     let status = LicenseStatus::parse(&row.status).unwrap_or(LicenseStatus::Valid);
-    let status = if status == LicenseStatus::Valid && data.expired_on(app.today()) {
+    let status = if matches!(status, LicenseStatus::Valid | LicenseStatus::Suspended)
+        && data.expired_on(app.today())
+    {
         LicenseStatus::Expired
     } else {
         status
@@ -1028,6 +1081,12 @@ pub async fn reissue(
     }
     let next = LicenseId::parse(&old.identifier)?.next_version()?;
     let mut data = data_of(&old)?;
+    if data.expired_on(app.today()) {
+        return Err(AppError::conflict(
+            "证照已过有效期，不能换发，请重新申请",
+            "the licence's validity has ended; it cannot be re-issued",
+        ));
+    }
     data.identifier = next.to_string();
     data.issued_on = app.today();
     let key = app.signing_key()?;
@@ -1083,21 +1142,28 @@ fn stale() -> AppError {
 
 /// Mark licences past their validity as 失效 (run by the server's ticker). Returns how many.
 pub async fn expire_due(app: &App) -> AppResult<usize> {
-    let rows = {
-        let mut c = app.db.conn().await?;
-        store::past_validity(c.h(), app.today(), 200).await?
-    };
     let ctx = Ctx::operator();
     let mut n = 0;
-    for r in rows {
-        match apply_status(app, &ctx, r, StatusAction::Expire, "有效期届满", None, None).await
-        {
-            Ok(_) => n += 1,
-            Err(AppError::Conflict { .. }) => {}
-            Err(e) => return Err(e),
+    loop {
+        let rows = {
+            let mut c = app.db.conn().await?;
+            store::past_validity(c.h(), app.today(), 200).await?
+        };
+        let batch = rows.len();
+        let mut changed = 0;
+        for r in rows {
+            match apply_status(app, &ctx, r, StatusAction::Expire, "有效期届满", None, None).await
+            {
+                Ok(_) => changed += 1,
+                Err(AppError::Conflict { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        n += changed;
+        if batch < 200 || changed == 0 {
+            return Ok(n);
         }
     }
-    Ok(n)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1269,12 +1335,17 @@ pub async fn push_outbox(app: &App, client: &crate::upstream::Client) -> AppResu
     loop {
         let due = {
             let mut c = app.db.conn().await?;
-            store::due(c.h(), onewindow_storage::now(), 50).await?
+            store::due(c.h(), 50).await?
         };
         if due.is_empty() {
             return Ok(report);
         }
         for ev in due {
+            // Strictly in order: the oldest unsent event goes first, and nothing after it
+            // while it waits for its retry (an issue must not arrive after its revocation).
+            if ev.next_attempt_at > onewindow_storage::now() {
+                return Ok(report);
+            }
             match client.post_event(&up, &ev.body).await {
                 Ok(()) => {
                     let mut tx = app.db.begin().await?;
@@ -1348,6 +1419,16 @@ pub fn downstream_of<'a>(app: &'a App, token: &str) -> Option<&'a str> {
         .map(|(name, _)| name.as_str())
 }
 
+/// Whether a region code (GB/T 2260, 6 digits) lies within another: `350582` within `350500` and
+/// `350000`; trailing `00` pairs of the outer code are wildcards.
+pub fn within_region(inner: &str, outer: &str) -> bool {
+    let mut prefix = outer;
+    while prefix.len() > 2 && prefix.ends_with("00") {
+        prefix = &prefix[..prefix.len() - 2];
+    }
+    inner.len() == 6 && inner.starts_with(prefix)
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -1357,6 +1438,42 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// a resend of an event already applied is acknowledged without change.
 pub async fn receive(app: &App, source: &str, ev: SyncEvent) -> AppResult<Received> {
     let bad = |zh: String, en: String| AppError::Domain(DomainError::field("license", zh, en));
+    // The licence must be issued inside the sending library's region (the region code in the
+    // issuer's unified social credit code, GB 32100 positions 3–8): a county library cannot
+    // plant licences of the city's departments or of another county.
+    let region = app
+        .settings
+        .downstream_regions
+        .iter()
+        .find(|(n, _)| n == source)
+        .map(|(_, r)| r.clone())
+        .unwrap_or_default();
+    let issuer_region = ev.license.data.issuer_code.get(2..8).unwrap_or("");
+    if region.is_empty() || !within_region(issuer_region, &region) {
+        return Err(bad(
+            format!(
+                "颁发机构代码 {} 不属于下级证照库“{source}”的行政区域",
+                ev.license.data.issuer_code
+            ),
+            format!(
+                "issuer {} is outside the region of downstream library {source}",
+                ev.license.data.issuer_code
+            ),
+        ));
+    }
+    if !ev
+        .license
+        .signature
+        .signed_at
+        .timestamp_subsec_nanos()
+        .is_multiple_of(1000)
+        || !ev.status_at.timestamp_subsec_nanos().is_multiple_of(1000)
+    {
+        return Err(bad(
+            "时间精度超过微秒".into(),
+            "timestamps must have at most microsecond precision".into(),
+        ));
+    }
     let pk = PublicKey::from_jwk(&ev.key)
         .map_err(|e| bad(format!("公钥无法读取：{e}"), format!("key: {e}")))?;
     let bytes = ev
@@ -1385,6 +1502,12 @@ pub async fn receive(app: &App, source: &str, ev: SyncEvent) -> AppResult<Receiv
         return Ok(Received::Duplicate);
     }
     if let Some(k) = store::get_key(tx.h(), &pk.kid).await? {
+        if k.origin != source {
+            return Err(AppError::conflict(
+                "该签名密钥属于其他证照库",
+                "this signing key belongs to another library",
+            ));
+        }
         let known: serde_json::Value = serde_json::from_str(&k.public_jwk).map_err(unexpected)?;
         if PublicKey::from_jwk(&known).map(|p| p.bytes).ok() != Some(pk.bytes.clone()) {
             return Err(AppError::conflict(
@@ -1416,16 +1539,25 @@ pub async fn receive(app: &App, source: &str, ev: SyncEvent) -> AppResult<Receiv
                     "this identifier is already held from another source",
                 ));
             }
-            store::set_status(
-                tx.h(),
-                existing.id,
-                status.as_str(),
-                ev.status_reason.as_deref(),
-                ev.status_at,
-                existing.version,
-            )
-            .await?
-            .ok_or_else(stale)?;
+            if existing.data != String::from_utf8(d.signing_bytes()?).map_err(unexpected)? {
+                return Err(AppError::conflict(
+                    "同一证照标识的内容与已接收的不一致",
+                    "the content differs from the licence already received under this identifier",
+                ));
+            }
+            // An older status (a retry overtaken by a later change) does not undo a newer one.
+            if ev.status_at >= existing.status_at {
+                store::set_status(
+                    tx.h(),
+                    existing.id,
+                    status.as_str(),
+                    ev.status_reason.as_deref(),
+                    ev.status_at,
+                    existing.version,
+                )
+                .await?
+                .ok_or_else(stale)?;
+            }
             existing
         }
         None => {
@@ -1470,6 +1602,13 @@ pub async fn receive(app: &App, source: &str, ev: SyncEvent) -> AppResult<Receiv
     if !store::inbox_insert(tx.h(), source, &ev.event_id, row.id).await? {
         return Ok(Received::Duplicate);
     }
+    // County → city → province: what the city receives goes on up.
+    if app.settings.upstream.is_some() {
+        let row = store::get(tx.h(), row.id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        enqueue(tx.h(), app, &row, &ev.kind).await?;
+    }
     audit::append(
         tx.h(),
         &ctx.event(
@@ -1494,4 +1633,38 @@ pub async fn count(app: &App, origin: Option<&str>) -> AppResult<i64> {
 /// Parse a licence type code for forms.
 pub fn parse_type_code(s: &str) -> AppResult<LicenseTypeCode> {
     Ok(LicenseTypeCode::parse(s)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_nest_by_their_code() {
+        assert!(within_region("350582", "350582"));
+        assert!(within_region("350582", "350500"));
+        assert!(within_region("350582", "350000"));
+        assert!(!within_region("350500", "350582"));
+        assert!(!within_region("350583", "350582"));
+        assert!(!within_region("360582", "350000"));
+        assert!(!within_region("", "350000"));
+    }
+
+    #[test]
+    fn the_identifier_is_found_in_what_a_verifier_scans() {
+        let id = "1.2.156.3005.2.11100000000013127D001.11350500003010052X.2026000001.001.K";
+        assert_eq!(identifier_in(id), id);
+        assert_eq!(identifier_in(&format!("  {id} ")), id);
+        assert_eq!(
+            identifier_in(&format!("http://x.gov.cn/licenses/verify?q={id}")),
+            id
+        );
+        assert_eq!(
+            identifier_in(&format!(
+                "http://x.gov.cn/licenses/verify?lang=en&q={id}&x=1"
+            )),
+            id
+        );
+        assert_eq!(identifier_in(&format!("/licenses/verify?id={id}")), id);
+    }
 }

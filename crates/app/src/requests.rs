@@ -369,7 +369,7 @@ async fn create(
             bytes: f.bytes,
         })
         .collect();
-    let stored = persist(app, &uploads)?;
+    let stored = persist(app, &uploads).await?;
     let mut tx = app.db.begin().await?;
     let year = received.year();
     let seq = onewindow_storage::cases::next_counter(tx.h(), &format!("ysq:{year}")).await?;
@@ -1020,7 +1020,7 @@ fn refuse_release(findings: &[Finding]) -> AppError {
 }
 
 /// Check and store a released document; returns the stored file's metadata.
-fn prepare_release(
+async fn prepare_release(
     app: &App,
     released: &Released,
     hidden: &[String],
@@ -1054,7 +1054,7 @@ fn prepare_release(
             };
             let bytes = onewindow_documents::notice_docx(&doc)
                 .map_err(|e| unexpected(anyhow::anyhow!("released docx: {e}")))?;
-            let sha = store_file(app, &bytes)?;
+            let sha = store_file(app, &bytes).await?;
             Ok((
                 format!("{request_no}-公开.docx"),
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -1097,7 +1097,7 @@ fn prepare_release(
             if !findings.is_empty() {
                 return Err(refuse_release(&findings));
             }
-            let sha = store_file(app, &f.bytes)?;
+            let sha = store_file(app, &f.bytes).await?;
             Ok((
                 clean_filename(&f.filename),
                 "application/pdf",
@@ -1156,7 +1156,7 @@ pub async fn reply(app: &App, ctx: &Ctx, id: i64, rp: Reply) -> AppResult<(Reque
         r.request_no
     };
     let released = match &rp.released {
-        Some(rel) => Some(prepare_release(app, rel, &hidden, &pre)?),
+        Some(rel) => Some(prepare_release(app, rel, &hidden, &pre).await?),
         None => None,
     };
     let today = app.today();

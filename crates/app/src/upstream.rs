@@ -68,17 +68,14 @@ impl Client {
         if status.is_success() {
             return Ok(());
         }
-        let text = resp
-            .into_body()
-            .collect()
-            .await
-            .map(|b| {
-                String::from_utf8_lossy(&b.to_bytes())
-                    .chars()
-                    .take(300)
-                    .collect::<String>()
-            })
-            .unwrap_or_default();
+        let body = http_body_util::Limited::new(resp.into_body(), 64 * 1024);
+        let text = match tokio::time::timeout(Duration::from_secs(10), body.collect()).await {
+            Ok(Ok(b)) => String::from_utf8_lossy(&b.to_bytes())
+                .chars()
+                .take(300)
+                .collect::<String>(),
+            _ => String::new(),
+        };
         Err(format!("upstream answered {status}: {text}"))
     }
 }

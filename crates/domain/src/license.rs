@@ -763,9 +763,19 @@ impl ExportedLicense {
         }
         let id = LicenseId::parse(&e.data.identifier)
             .map_err(|err| ExportProblem::Identifier(err.message_en()))?;
+        if id.to_string() != e.data.identifier {
+            return Err(ExportProblem::Identifier(
+                "the identifier is not in its canonical (upper-case) form".into(),
+            ));
+        }
         if id.type_code().as_str() != e.data.type_code || id.issuer() != e.data.issuer_code {
             return Err(ExportProblem::Identifier(
                 "the identifier's type or issuer differs from the data".into(),
+            ));
+        }
+        if e.signature.signer != e.data.issuer_name {
+            return Err(ExportProblem::Identifier(
+                "the signer is not the issuing body named in the data".into(),
             ));
         }
         Ok(e)

@@ -613,16 +613,14 @@ pub async fn enqueue(
     Ok(())
 }
 
-/// Unsent events due at `at`, in order.
-pub async fn due(h: H<'_>, at: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
-    let sql = format!(
-        "select {OUT_COLS} from license_outbox where sent_at is null and next_attempt_at <= $1 \
-         order by id limit $2"
-    );
+/// The oldest unsent events, in order (whether each is due yet is the sender's to check: a later
+/// event must not overtake an earlier one that waits for its retry).
+pub async fn due(h: H<'_>, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
+    let sql =
+        format!("select {OUT_COLS} from license_outbox where sent_at is null order by id limit $1");
     Ok(on!(h, |c| sqlx::query_as::<_, OutboxRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )
-    .bind(at)
     .bind(limit)
     .fetch_all(&mut *c)
     .await)?)

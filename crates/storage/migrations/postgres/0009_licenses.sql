@@ -89,7 +89,7 @@ create table license_outbox (
     sent_at         timestamptz,
     created_at      timestamptz not null
 );
-create index license_outbox_pending on license_outbox(next_attempt_at, id) where sent_at is null;
+create index license_outbox_pending on license_outbox(id) where sent_at is null;
 
 -- Events received from downstream libraries: the primary key makes a resend a no-op.
 create table license_inbox (

@@ -744,7 +744,7 @@ async fn staff_file(
         .iter()
         .find(|f| f.id == fid)
         .ok_or(AppError::NotFound)?;
-    let bytes = onewindow_app::applicants::read_file(&st.app, &f.sha256)?;
+    let bytes = onewindow_app::applicants::read_file(&st.app, &f.sha256).await?;
     Ok(crate::pages::attachment(&f.media_type, &f.filename, bytes))
 }
 
@@ -884,6 +884,6 @@ async fn public_file(
         .iter()
         .find(|f| f.id == fid)
         .ok_or(AppError::NotFound)?;
-    let bytes = onewindow_app::applicants::read_file(&st.app, &f.sha256)?;
+    let bytes = onewindow_app::applicants::read_file(&st.app, &f.sha256).await?;
     Ok(crate::pages::attachment(&f.media_type, &f.filename, bytes))
 }

@@ -570,7 +570,16 @@ async fn county_licences_reach_the_city_exactly_once_across_a_city_outage() {
     const TOKEN: &str = "jinjiang-county-token-0123456789";
     // The city library (upstream) accepts the county's token.
     let mut city_settings = test_settings();
-    city_settings.downstream = vec![("jinjiang".into(), TOKEN.into())];
+    // The test's county library runs the demo organisation, whose departments are registered
+    // in 350500; a second downstream library (南安, 350583) may not send their licences.
+    city_settings.downstream = vec![
+        ("jinjiang".into(), TOKEN.into()),
+        ("nanan".into(), "nanan-county-token-0123456789".into()),
+    ];
+    city_settings.downstream_regions = vec![
+        ("jinjiang".into(), "350500".into()),
+        ("nanan".into(), "350583".into()),
+    ];
     let city = TestApp::empty(db().await, city_settings).await;
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -679,6 +688,27 @@ async fn county_licences_reach_the_city_exactly_once_across_a_city_outage() {
         city.client().get(&url).await.json()["result"] == "cancelled"
     })
     .await;
+    // Another library may not replay the county's licences: they are outside its region.
+    let body = county
+        .tdb
+        .strings("select body from license_outbox order by id limit 1")
+        .await
+        .remove(0);
+    let mut c = city.client();
+    c.headers.push((
+        "authorization".into(),
+        "Bearer nanan-county-token-0123456789".into(),
+    ));
+    let r = c
+        .send(
+            Method::POST,
+            "/api/v1/licenses/sync",
+            Some("application/json"),
+            body.into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert!(r.text.contains("nanan"), "{}", r.text);
     // A wrong token is refused.
     let mut c = city.client();
     c.headers

@@ -12,6 +12,7 @@ mod cases;
 mod catalog;
 mod disclosure;
 mod licenses;
+mod objects;
 mod pages;
 mod reports;
 mod requests;
