@@ -6,14 +6,9 @@
 //! the caller's font files, the Simplified Chinese face of a collection, glyphs placed here
 //! with ToUnicode maps (the text stays extractable), and the same line breaking.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-
-use krilla::Document;
 use krilla::color::rgb;
 use krilla::geom::{PathBuilder, Rect, Transform};
-use krilla::metadata::Metadata;
 use krilla::num::NormalizedF32;
-use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
 use krilla::surface::Surface;
 use qrcode::bits::Bits;
@@ -25,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::DocumentError;
 use crate::report::pdf::{
     BASELINE, Fonts, LABEL_GRAY, Line, PAGE_H, PAGE_W, Painter, RULE, pdf_err, rect_path,
+    write_pages,
 };
 use crate::report::{hard_lines, wrap};
 
@@ -774,27 +770,9 @@ pub fn license_pdf(doc: &LicenseDoc, fonts: &[Vec<u8>]) -> Result<Vec<u8>, Docum
     let pages = layout(doc, &matrix, &mut Setter { fonts: &mut faces })?;
 
     let mut painter = Painter::new(&mut faces, fonts);
-    // krilla is not ours: a panic on a strange font must not take the caller down.
-    catch_unwind(AssertUnwindSafe(|| {
-        let mut pdf = Document::new();
-        pdf.set_metadata(
-            Metadata::new()
-                .title(doc.title.clone())
-                .language("zh-CN".into())
-                .creator("OneWindow".into()),
-        );
-        for marks in &pages {
-            let settings =
-                PageSettings::from_wh(PAGE_W, PAGE_H).ok_or_else(|| pdf_err("页面尺寸无效"))?;
-            let mut page = pdf.start_page_with(settings);
-            let mut surface = page.surface();
-            paint(&mut painter, &mut surface, marks, &matrix)?;
-            surface.finish();
-            page.finish();
-        }
-        pdf.finish().map_err(|e| pdf_err(format!("{e:?}")))
-    }))
-    .unwrap_or_else(|_| Err(pdf_err("PDF 生成器内部错误")))
+    write_pages(&doc.title, &pages, |surface, marks| {
+        paint(&mut painter, surface, marks, &matrix)
+    })
 }
 
 #[cfg(test)]

@@ -989,21 +989,32 @@ pub fn report_pdf(doc: &ReportDoc, fonts: &[Vec<u8>]) -> Result<Vec<u8>, Documen
     let pages = std::mem::take(&mut flow.pages);
 
     let mut painter = Painter::new(&mut faces, fonts);
-    // krilla is not ours: a panic on a strange font must not take the caller down.
+    write_pages(&doc.title, &pages, |surface, ops| {
+        painter.page(surface, ops)
+    })
+}
+
+/// Write a PDF of A4 pages, painting each with `paint`, with the document's title and language
+/// in its metadata. krilla is not ours: a panic on a strange font must not take the caller down.
+pub(crate) fn write_pages<T>(
+    title: &str,
+    pages: &[T],
+    mut paint: impl FnMut(&mut Surface<'_>, &T) -> Result<(), DocumentError>,
+) -> Result<Vec<u8>, DocumentError> {
     catch_unwind(AssertUnwindSafe(|| {
         let mut pdf = Document::new();
         pdf.set_metadata(
             Metadata::new()
-                .title(doc.title.clone())
+                .title(title.to_string())
                 .language("zh-CN".into())
                 .creator("OneWindow".into()),
         );
-        for ops in &pages {
+        for p in pages {
             let settings =
                 PageSettings::from_wh(PAGE_W, PAGE_H).ok_or_else(|| pdf_err("页面尺寸无效"))?;
             let mut page = pdf.start_page_with(settings);
             let mut surface = page.surface();
-            painter.page(&mut surface, ops)?;
+            paint(&mut surface, p)?;
             surface.finish();
             page.finish();
         }

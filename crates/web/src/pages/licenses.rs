@@ -35,8 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/licenses/{identifier}/export", get(staff_export))
         .route("/my/licenses", get(wallet_page))
         .route("/my/licenses/{identifier}", get(holder_page))
-        .route("/my/licenses/{identifier}/pdf", get(holder_pdf))
-        .route("/my/licenses/{identifier}/export", get(holder_export))
+        .route("/my/licenses/{identifier}/{format}", get(holder_download))
 }
 
 // ------------------------------------------------------------------------------------------
@@ -393,26 +392,19 @@ async fn holder_page(
     render(&page)
 }
 
-async fn holder_pdf(
+/// The holder's own licence as PDF (`pdf`) or as the signed export file (`export`).
+async fn holder_download(
     State(st): State<AppState>,
     headers: HeaderMap,
-    Path(identifier): Path<String>,
+    Path((identifier, format)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     let Some(code) = holder(&st, &headers).await? else {
         return Ok(Redirect::to("/my/login").into_response());
     };
     let v = licenses::holder_view(&st.app, &code, &identifier).await?;
-    pdf_response(&st, &v)
-}
-
-async fn holder_export(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    Path(identifier): Path<String>,
-) -> Result<Response, WebError> {
-    let Some(code) = holder(&st, &headers).await? else {
-        return Ok(Redirect::to("/my/login").into_response());
-    };
-    let v = licenses::holder_view(&st.app, &code, &identifier).await?;
-    export_response(&v)
+    match format.as_str() {
+        "pdf" => pdf_response(&st, &v),
+        "export" => export_response(&v),
+        _ => Err(WebError::not_found()),
+    }
 }
