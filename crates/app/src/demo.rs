@@ -751,8 +751,6 @@ async fn seed_requests(app: &App) -> AppResult<usize> {
 pub const LICENSE_TYPES_JSON: &str = r#"[
  {"code": "11100000000013127D001", "name": "营业执照", "definer_name": "国家市场监督管理总局",
   "holder_kind": "any", "validity_years": null, "fields": [
-   {"key": "KZ_MC", "label": "名称", "source": {"from": "holder_name"}},
-   {"key": "KZ_TYSHXYDM", "label": "统一社会信用代码", "source": {"from": "holder_code"}},
    {"key": "KZ_FDDBR", "label": "法定代表人（负责人）", "source": {"from": "legal_rep"}},
    {"key": "KZ_ZS", "label": "住所（经营场所）", "source": {"from": "address"}},
    {"key": "KZ_JYFW", "label": "经营范围", "source": {"from": "summary"}}]},

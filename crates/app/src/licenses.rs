@@ -1395,6 +1395,12 @@ pub async fn run_pusher(app: Arc<App>, interval: std::time::Duration) {
     }
 }
 
+/// The oldest event still waiting to go upstream (what holds the queue), if any.
+pub async fn outbox_head(app: &App) -> AppResult<Option<OutboxRow>> {
+    let mut c = app.db.conn().await?;
+    Ok(store::due(c.h(), 1).await?.into_iter().next())
+}
+
 /// Outbox counts: (waiting, sent).
 pub async fn outbox_counts(app: &App) -> AppResult<(i64, i64)> {
     let mut c = app.db.conn().await?;

@@ -388,6 +388,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::License(LicenseCommand::Outbox) => {
+            let cfg = load_config(&cli)?;
+            let app = open(&cfg).await?;
+            let (waiting, sent) = onewindow_app::licenses::outbox_counts(&app)
+                .await
+                .map_err(app_err)?;
+            match &app.settings.upstream {
+                Some(u) => println!("upstream: {}", u.url),
+                None => println!("upstream: none configured (events wait until one is)"),
+            }
+            println!("waiting: {waiting}\tsent: {sent}");
+            if let Some(h) = onewindow_app::licenses::outbox_head(&app)
+                .await
+                .map_err(app_err)?
+            {
+                println!(
+                    "oldest waiting: {} (attempts {}, next attempt {}){}",
+                    h.event_id,
+                    h.attempts,
+                    h.next_attempt_at.to_rfc3339(),
+                    h.last_error
+                        .as_deref()
+                        .map(|e| format!("; last error: {e}"))
+                        .unwrap_or_default()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::License(LicenseCommand::Export { identifier, output }) => {
             let cfg = load_config(&cli)?;
             let app = open(&cfg).await?;

@@ -112,6 +112,8 @@ pub enum LicenseCommand {
         #[arg(short, long)]
         output: Option<std::path::PathBuf>,
     },
+    /// The upward-sharing queue: events waiting and sent, and what holds the oldest one back.
+    Outbox,
     /// Verify an exported e-licence offline: exit 0 if valid, non-zero naming what failed.
     Verify {
         /// The exported file.

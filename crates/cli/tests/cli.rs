@@ -612,6 +612,15 @@ fn keys_and_licence_export_verify_offline() {
     let o = ow(d.path(), &["license", "list", "--holder", "123"]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("--holder"), "{}", stderr(&o));
+    // The sharing queue: no upstream configured, the demo's licences wait.
+    let o = ow(d.path(), &["license", "outbox"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("upstream: none"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("oldest waiting: 1.2.156.3005.2."),
+        "{}",
+        stdout(&o)
+    );
     // Export, verify: exit 0.
     let o = ow(d.path(), &["license", "export", &ids[0], "-o", "lic.json"]);
     assert!(o.status.success(), "{}", stderr(&o));

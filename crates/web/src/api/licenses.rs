@@ -331,3 +331,36 @@ pub async fn types(State(st): State<AppState>) -> Result<Json<Vec<TypeLine>>, We
             .collect(),
     ))
 }
+
+/// Add or change a licence type of the 证照目录 (catalog managers). The body is the type:
+/// `{"code", "name", "definer_name", "holder_kind": "person|organisation|any", "fields":
+/// [{"key": "KZ_…", "label", "source": {"from": "holder_name|holder_code|legal_rep|address|summary|case_no|item_name|fixed", "value"?}}],
+/// "validity_years": N | null}`; the code must equal the path's.
+#[utoipa::path(put, path = "/licenses/types/{code}", tag = "licenses",
+    params(("code" = String, Path, description = "证照类型代码 (21 characters)")),
+    request_body(content = String, content_type = "application/json", description = "the licence type"),
+    security(("bearer" = [])),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn put_type(
+    State(st): State<AppState>,
+    StaffApi(c): StaffApi,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<axum::http::StatusCode, WebError> {
+    let t: onewindow_domain::license::LicenseType = serde_json::from_slice(&body).map_err(|e| {
+        bad(
+            "body",
+            "证照类型内容无效",
+            &format!("body: not a licence type: {e}"),
+        )
+    })?;
+    if t.code.as_str() != code.trim().to_ascii_uppercase() {
+        return Err(bad(
+            "code",
+            "路径中的证照类型代码与内容不一致",
+            "code: the path and the body name different types",
+        ));
+    }
+    licenses::save_type(&st.app, &c.ctx(), t).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

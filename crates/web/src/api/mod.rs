@@ -106,6 +106,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .routes(routes!(licenses::change_status))
                 .routes(routes!(licenses::reissue))
                 .routes(routes!(licenses::types))
+                .routes(routes!(licenses::put_type))
                 .routes(routes!(licenses::sync)),
         )
         .split_for_parts()

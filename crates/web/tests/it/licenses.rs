@@ -833,3 +833,61 @@ async fn reissue_makes_a_new_version_and_validity_runs_out() {
     );
     t.tdb.cleanup().await;
 }
+
+#[tokio::test]
+async fn catalog_managers_maintain_the_licence_types() {
+    let t = TestApp::new().await;
+    let listed = t.client().get("/api/v1/licenses/types").await.json();
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["code"] == BIZ_LICENSE && x["name"] == "营业执照"),
+        "{listed}"
+    );
+    let body = serde_json::json!({
+        "code": "11100000000013127D009", "name": "演出经营许可证", "definer_name": "文化和旅游部",
+        "holder_kind": "organisation", "validity_years": 2,
+        "fields": [{"key": "KZ_JYFW", "label": "经营范围", "source": {"from": "summary"}}]
+    });
+    let path = "/api/v1/licenses/types/11100000000013127D009";
+    // Not for a clerk; a catalog manager may.
+    let mut clerk = t.login("clerk").await;
+    let r = clerk.json(Method::PUT, path, body.clone()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    let mut cm = t.login("catalog").await;
+    let r = cm.json(Method::PUT, path, body.clone()).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    let types = licenses::types(t.app()).await.unwrap();
+    let saved = types
+        .iter()
+        .find(|x| x.code.as_str() == "11100000000013127D009")
+        .unwrap();
+    assert_eq!(saved.validity_years, Some(2));
+    // Bad input is named: a code that fails its check, a path that disagrees, a bad key.
+    let mut bad = body.clone();
+    bad["code"] = "11100000000013127X009".into();
+    let r = cm
+        .json(
+            Method::PUT,
+            "/api/v1/licenses/types/11100000000013127X009",
+            bad,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    let r = cm
+        .json(
+            Method::PUT,
+            "/api/v1/licenses/types/11100000000013127D008",
+            body.clone(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    let mut bad = body;
+    bad["fields"][0]["key"] = "jyfw".into();
+    let r = cm.json(Method::PUT, path, bad).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert!(r.text.contains("KZ_"), "{}", r.text);
+    t.tdb.cleanup().await;
+}
