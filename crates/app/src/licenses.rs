@@ -1467,6 +1467,14 @@ pub async fn receive(app: &App, source: &str, ev: SyncEvent) -> AppResult<Receiv
             ),
         ));
     }
+    let d = &ev.license.data;
+    let sane = |x: NaiveDate| (1949..=2200).contains(&x.year());
+    if !sane(d.issued_on) || !sane(d.valid_from) || d.valid_to.is_some_and(|x| !sane(x)) {
+        return Err(bad(
+            "证照日期超出合理范围".into(),
+            "licence dates out of range (1949–2200)".into(),
+        ));
+    }
     if !ev
         .license
         .signature
