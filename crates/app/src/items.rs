@@ -10,6 +10,7 @@
 //! ([`follow_changes`]) so a withdrawal disappears everywhere.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -1045,14 +1046,53 @@ pub async fn staff_attachment(
 }
 
 /// A page of published items (newest first) and the total.
+///
+/// Any page costs the same: the ordered keys of the filter's whole list are read once per change
+/// cursor (one scan of the covering index) and kept; a page is a slice of them and one read of
+/// twenty rows by key. A deep page no longer walks the index up to its offset.
 pub async fn public_list(
     app: &App,
     filter: &PublicFilter,
     offset: i64,
     limit: i64,
 ) -> AppResult<(Vec<PublicRow>, i64)> {
+    let keys = public_keys(app, filter).await?;
+    let total = i64::try_from(keys.len()).unwrap_or(i64::MAX);
+    let from = usize::try_from(offset.max(0)).unwrap_or(usize::MAX);
+    let n = usize::try_from(limit.clamp(1, 100)).unwrap_or(20);
+    let page = keys
+        .get(from..)
+        .map(|rest| &rest[..rest.len().min(n)])
+        .unwrap_or(&[]);
     let mut c = app.db.conn().await?;
-    Ok(store::public_list(c.h(), filter, offset.max(0), limit.clamp(1, 100)).await?)
+    Ok((store::public_rows(c.h(), page).await?, total))
+}
+
+/// Most filters whose keys are kept at once (each at most 8 bytes a published item).
+const LIST_KEYS_KEPT: usize = 32;
+
+/// The ordered keys of a public list, read once per change cursor. The lock is held while they
+/// are read, so concurrent requests for a list not yet read wait for one read (no stampede).
+async fn public_keys(app: &App, filter: &PublicFilter) -> AppResult<Arc<Vec<i64>>> {
+    let at = cursor(app);
+    let key = format!("{filter:?}");
+    let mut cache = app.list_keys.lock().await;
+    if cache.0 != at {
+        cache.1.clear();
+        cache.0 = at;
+    }
+    if let Some(k) = cache.1.get(&key) {
+        return Ok(Arc::clone(k));
+    }
+    let keys = {
+        let mut c = app.db.conn().await?;
+        Arc::new(store::public_keys(c.h(), filter).await?)
+    };
+    if cache.1.len() >= LIST_KEYS_KEPT {
+        cache.1.clear();
+    }
+    cache.1.insert(key, Arc::clone(&keys));
+    Ok(keys)
 }
 
 /// Items for the sitemap.

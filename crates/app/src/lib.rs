@@ -135,7 +135,14 @@ pub struct App {
     pub(crate) signer: RwLock<Option<Arc<onewindow_signing::KeyPair>>>,
     /// Where uploaded and attached files are stored.
     pub objects: objects::ObjectStore,
+    /// The ordered keys of the public disclosure lists, per filter, valid for one change cursor
+    /// (see [`items::public_list`]).
+    pub(crate) list_keys: ListKeys,
 }
+
+/// Public list keys per filter, and the change cursor they were read at.
+pub(crate) type ListKeys =
+    tokio::sync::Mutex<(i64, std::collections::HashMap<String, Arc<Vec<i64>>>)>;
 
 impl App {
     /// The newest catalog change this node has applied. Anything cached from the published
@@ -182,6 +189,7 @@ impl App {
             case_calendar: RwLock::new(None),
             signer: RwLock::new(None),
             objects,
+            list_keys: tokio::sync::Mutex::new((-1, Default::default())),
         };
         Ok(app)
     }

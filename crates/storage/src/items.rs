@@ -572,13 +572,9 @@ fn prefixed(cols: &str) -> String {
         .join(", ")
 }
 
-/// A page of published items, newest first, and the total.
-pub async fn public_list(
-    mut h: H<'_>,
-    f: &PublicFilter,
-    offset: i64,
-    limit: i64,
-) -> Result<(Vec<PublicRow>, i64), StoreError> {
+/// The filter's `where` clause (after `PUBLIC`), with `$n` placeholders from `$1`, and the
+/// year bounds it binds.
+fn public_where(f: &PublicFilter) -> (String, Option<(DateTime<Utc>, DateTime<Utc>)>, usize) {
     let mut n = 0;
     let mut p = || {
         n += 1;
@@ -620,34 +616,47 @@ pub async fn public_list(
     if f.validity.is_some() {
         w += &format!(" and v.validity = {}", p());
     }
-    let (lim, off) = (p(), p());
-    macro_rules! binds {
-        ($q:expr) => {{
-            let mut q = $q;
-            if let Some(c) = &f.column {
+    (w, year, n)
+}
+
+/// Bind a [`PublicFilter`]'s values in the order of [`public_where`]'s placeholders.
+macro_rules! bind_filter {
+    ($q:expr, $f:expr, $year:expr) => {{
+        let mut q = $q;
+        if let Some(c) = &$f.column {
+            q = q.bind(c.clone());
+        }
+        if let Some(cols) = &$f.columns {
+            for c in cols {
                 q = q.bind(c.clone());
             }
-            if let Some(cols) = &f.columns {
-                for c in cols {
-                    q = q.bind(c.clone());
-                }
-            }
-            if let Some(Some(d)) = f.department {
-                q = q.bind(d);
-            }
-            if let Some((a, b)) = year {
-                q = q.bind(a).bind(b);
-            }
-            if let Some(v) = &f.validity {
-                q = q.bind(v.clone());
-            }
-            q
-        }};
-    }
+        }
+        if let Some(Some(d)) = $f.department {
+            q = q.bind(d);
+        }
+        if let Some((a, b)) = $year {
+            q = q.bind(a).bind(b);
+        }
+        if let Some(v) = &$f.validity {
+            q = q.bind(v.clone());
+        }
+        q
+    }};
+}
+
+/// A page of published items, newest first, and the total.
+pub async fn public_list(
+    mut h: H<'_>,
+    f: &PublicFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<PublicRow>, i64), StoreError> {
+    let (w, year, n) = public_where(f);
+    let (lim, off) = (format!("${}", n + 1), format!("${}", n + 2));
     let count_sql = format!("select count(*) from info_versions v where {w}");
     let total: i64 = on!(&mut h, |c| {
         let q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql.clone()));
-        binds!(q).fetch_one(&mut **c).await
+        bind_filter!(q, f, year).fetch_one(&mut **c).await
     })?;
     // Deferred join: the page's keys come from the index alone, then twenty rows are read.
     let sql = format!(
@@ -659,9 +668,58 @@ pub async fn public_list(
     );
     let rows = on!(&mut h, |c| {
         let q = sqlx::query_as::<_, PublicRow>(sqlx::AssertSqlSafe(sql.clone()));
-        binds!(q).bind(limit).bind(offset).fetch_all(&mut **c).await
+        bind_filter!(q, f, year)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&mut **c)
+            .await
     })?;
     Ok((rows, total))
+}
+
+/// The keys (version ids) of every published item matching the filter, newest first: one scan
+/// of the covering index, so that any page of the list is then a slice (see `app::items`).
+pub async fn public_keys(h: H<'_>, f: &PublicFilter) -> Result<Vec<i64>, StoreError> {
+    let (w, year, _) = public_where(f);
+    let sql = format!(
+        "select v.id from info_versions v where {w} order by v.published_at desc, v.id desc"
+    );
+    Ok(on!(h, |c| {
+        let q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.clone()));
+        bind_filter!(q, f, year).fetch_all(&mut *c).await
+    })?)
+}
+
+/// The list rows of the given published versions, in the order given (missing or no longer
+/// public versions are left out).
+pub async fn public_rows(h: H<'_>, keys: &[i64]) -> Result<Vec<PublicRow>, StoreError> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ps: Vec<String> = (1..=keys.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "select v.id, v.item_id, i.index_no, v.title, v.doc_number, v.issuing_body, v.column_key, \
+         v.validity, v.written_on, v.published_at from info_versions v \
+         join info_items i on i.id = v.item_id where v.id in ({}) and {PUBLIC}",
+        ps.join(", ")
+    );
+    let rows: Vec<KeyedRow> = on!(h, |c| {
+        let mut q = sqlx::query_as::<_, KeyedRow>(sqlx::AssertSqlSafe(sql.clone()));
+        for k in keys {
+            q = q.bind(*k);
+        }
+        q.fetch_all(&mut *c).await
+    })?;
+    let mut by_key: std::collections::HashMap<i64, PublicRow> =
+        rows.into_iter().map(|r| (r.id, r.row)).collect();
+    Ok(keys.iter().filter_map(|k| by_key.remove(k)).collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct KeyedRow {
+    id: i64,
+    #[sqlx(flatten)]
+    row: PublicRow,
 }
 
 /// One published item for indexing: live version, index number, attachments.
