@@ -574,7 +574,10 @@ fn prefixed(cols: &str) -> String {
 
 /// The filter's `where` clause (after `PUBLIC`), with `$n` placeholders from `$1`, and the
 /// year bounds it binds.
-fn public_where(f: &PublicFilter) -> (String, Option<(DateTime<Utc>, DateTime<Utc>)>, usize) {
+/// A year as the half-open range of publication times it binds.
+type YearRange = Option<(DateTime<Utc>, DateTime<Utc>)>;
+
+fn public_where(f: &PublicFilter) -> (String, YearRange, usize) {
     let mut n = 0;
     let mut p = || {
         n += 1;
