@@ -747,7 +747,9 @@ async fn seed_requests(app: &App) -> AppResult<usize> {
 /// 企业开办 bundle completed, one waiting for its reviewers, a construction project in its first
 /// stage, and an application waiting for corrections. Only when no case exists yet.
 /// The licence types of the demo 证照目录 (GB/T 36902): the results of the demo catalog's items.
-/// Type codes are the defining ministry's credit code + a serial (domain-rules §5.3).
+/// Type codes are the defining ministry's credit code + a serial (domain-rules §5.3). Validity:
+/// 食品经营许可证 five years (食品经营许可和备案管理办法); 营业执照 and 不动产权证书 carry no end
+/// date unless the business term or the right says so (长期 here).
 pub const LICENSE_TYPES_JSON: &str = r#"[
  {"code": "11100000000013127D001", "name": "营业执照", "definer_name": "国家市场监督管理总局",
   "holder_kind": "any", "validity_years": null, "fields": [
