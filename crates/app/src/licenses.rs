@@ -1443,6 +1443,23 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// checked against the key sent with it, which must match any key of that id already known;
 /// a resend of an event already applied is acknowledged without change.
 pub async fn receive(app: &App, source: &str, ev: SyncEvent) -> AppResult<Received> {
+    let event_id = ev.event_id.clone();
+    match receive_once(app, source, ev).await {
+        // The same event delivered twice at once: the second transaction lost the race to the
+        // first (a version or key conflict). If the first recorded it, this one is a resend.
+        Err(AppError::Conflict { .. })
+            if {
+                let mut c = app.db.conn().await?;
+                store::inbox_seen(c.h(), source, &event_id).await?
+            } =>
+        {
+            Ok(Received::Duplicate)
+        }
+        r => r,
+    }
+}
+
+async fn receive_once(app: &App, source: &str, ev: SyncEvent) -> AppResult<Received> {
     let bad = |zh: String, en: String| AppError::Domain(DomainError::field("license", zh, en));
     // The licence must be issued inside the sending library's region (the region code in the
     // issuer's unified social credit code, GB 32100 positions 3–8): a county library cannot

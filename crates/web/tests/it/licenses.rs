@@ -723,6 +723,42 @@ async fn county_licences_reach_the_city_exactly_once_across_a_city_outage() {
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text);
     pusher.abort();
+    // The same new event delivered twice at once: one applies it, the other is a duplicate —
+    // never an error, never applied twice (on PostgreSQL the two transactions really race).
+    set_up_company(&county, &company("MA9XXXX1")).await;
+    let body = county
+        .tdb
+        .strings("select body from license_outbox order by id desc limit 1")
+        .await
+        .remove(0);
+    let post = |body: String| {
+        let mut c = city.client();
+        c.headers
+            .push(("authorization".into(), format!("Bearer {TOKEN}")));
+        async move {
+            c.send(
+                Method::POST,
+                "/api/v1/licenses/sync",
+                Some("application/json"),
+                body.into_bytes(),
+            )
+            .await
+        }
+    };
+    let (a, b) = tokio::join!(post(body.clone()), post(body));
+    assert_eq!(
+        (a.status, b.status),
+        (StatusCode::OK, StatusCode::OK),
+        "{} / {}",
+        a.text,
+        b.text
+    );
+    let mut results = vec![
+        a.json()["result"].as_str().unwrap().to_string(),
+        b.json()["result"].as_str().unwrap().to_string(),
+    ];
+    results.sort();
+    assert_eq!(results, ["applied", "duplicate"]);
     served.stop().await;
     county.tdb.cleanup().await;
     city.tdb.cleanup().await;
