@@ -11,7 +11,7 @@ use onewindow_domain::disclosure::item::{
 };
 use onewindow_testkit::{TestApp, TestDb};
 
-fn content(title: &str, body: &str) -> ItemContent {
+pub(crate) fn content(title: &str, body: &str) -> ItemContent {
     ItemContent {
         title: title.into(),
         doc_number: "泉行服〔2026〕12号".into(),

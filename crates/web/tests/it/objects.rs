@@ -5,7 +5,6 @@
 
 use onewindow_app::objects::{ObjectError, ObjectStore, S3Config};
 use onewindow_app::{Ctx, auth, items};
-use onewindow_domain::disclosure::item::{Attribute, Column, Genre, ItemContent, Validity};
 use onewindow_testkit::{TestApp, TestDb, skip_note, test_settings};
 
 fn endpoint() -> Option<String> {
@@ -57,22 +56,7 @@ async fn attachments_live_in_the_bucket_and_are_served_back() {
         t.app(),
         &officer,
         None,
-        ItemContent {
-            title: "对象存储附件测试".into(),
-            doc_number: "泉行服〔2026〕31号".into(),
-            issuing_body: "泉州市行政服务中心".into(),
-            written_on: None,
-            formed_on: chrono::Utc::now().date_naive(),
-            column: Column::Policies,
-            topic: String::new(),
-            genre: Genre::Notice,
-            keywords: vec![],
-            validity: Validity::Valid,
-            attribute: Attribute::Proactive,
-            attribute_reason: String::new(),
-            summary: String::new(),
-            body: "见附件".into(),
-        },
+        crate::disclosure::content("对象存储附件测试", "见附件"),
     )
     .await
     .unwrap();
