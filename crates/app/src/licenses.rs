@@ -26,8 +26,8 @@ use onewindow_domain::audit::AuditAction;
 use onewindow_domain::identity::ApplicantId;
 use onewindow_domain::license::{
     EXPORT_FORMAT, ExportProblem, ExportedLicense, FaceInput, FaceValue, HolderCodeType,
-    LicenseData, LicenseId, LicenseSignature, LicenseStatus, LicenseType, LicenseTypeCode,
-    StatusAction, licence_number, serial_of,
+    LicenseData, LicenseId, LicenseSignature, LicenseStatus, LicenseType, StatusAction,
+    licence_number, serial_of,
 };
 use onewindow_domain::masking::{mask_applicant_id, mask_name};
 use onewindow_domain::org::{Permission, Target};
@@ -424,7 +424,7 @@ pub(crate) async fn issue_in_tx(
         &ctx.actor().label,
     )
     .await?;
-    enqueue(h.re(), app, &row, "issued").await?;
+    enqueue(h.re(), &row, "issued").await?;
     audit::append(
         h,
         &ctx.event(
@@ -543,7 +543,6 @@ pub async fn list(
         &LicenseFilter {
             holder: holder.as_deref(),
             status,
-            ..Default::default()
         },
         limit.clamp(1, 10_000),
         0,
@@ -697,7 +696,7 @@ pub async fn verify(app: &App, q: &str) -> AppResult<Verification> {
     let masked_code = ApplicantId::parse(&row.holder_code)
         .map(|a| mask_applicant_id(&a))
         .unwrap_or_else(|_| "***".into());
-    let holder = if row.holder_code.len() == 18 && HolderIsOrg::is_org(&row.holder_code) {
+    let holder = if is_organisation(&row.holder_code) {
         row.holder_name.clone()
     } else {
         mask_name(&row.holder_name)
@@ -733,11 +732,8 @@ pub async fn verify(app: &App, q: &str) -> AppResult<Verification> {
 
 /// Organisations' names are public; persons' are masked (个人信息保护法 art. 28 and the
 /// masking rules of domain-rules §7.1).
-struct HolderIsOrg;
-impl HolderIsOrg {
-    fn is_org(code: &str) -> bool {
-        matches!(ApplicantId::parse(code), Ok(ApplicantId::Organisation(_)))
-    }
+fn is_organisation(code: &str) -> bool {
+    matches!(ApplicantId::parse(code), Ok(ApplicantId::Organisation(_)))
 }
 
 fn check_stored_signature(row: &LicenseRow, key: Option<&KeyRow>) -> Result<(), String> {
@@ -1023,7 +1019,7 @@ async fn apply_status(
         &ctx.actor().label,
     )
     .await?;
-    enqueue(tx.h(), app, &row, "status").await?;
+    enqueue(tx.h(), &row, "status").await?;
     audit::append(
         tx.h(),
         &ctx.event(
@@ -1107,7 +1103,7 @@ pub async fn reissue(
         .await?
         .ok_or(AppError::NotFound)?;
     store::insert_event(tx.h(), old.id, "cancel", Some(&note), &ctx.actor().label).await?;
-    enqueue(tx.h(), app, &old_now, "status").await?;
+    enqueue(tx.h(), &old_now, "status").await?;
     let row = store_signed(tx.h(), &key, data, old.case_id, Some(&old.identifier)).await?;
     store::insert_event(
         tx.h(),
@@ -1117,7 +1113,7 @@ pub async fn reissue(
         &ctx.actor().label,
     )
     .await?;
-    enqueue(tx.h(), app, &row, "issued").await?;
+    enqueue(tx.h(), &row, "issued").await?;
     audit::append(
         tx.h(),
         &ctx.event(
@@ -1297,7 +1293,7 @@ pub struct SyncEvent {
     pub key: serde_json::Value,
 }
 
-async fn enqueue(mut h: H<'_>, _app: &App, row: &LicenseRow, kind: &str) -> AppResult<()> {
+async fn enqueue(mut h: H<'_>, row: &LicenseRow, kind: &str) -> AppResult<()> {
     let key = store::get_key(h.re(), &row.kid)
         .await?
         .and_then(|k| serde_json::from_str::<serde_json::Value>(&k.public_jwk).ok())
@@ -1638,7 +1634,7 @@ async fn receive_once(app: &App, source: &str, ev: SyncEvent) -> AppResult<Recei
         let row = store::get(tx.h(), row.id)
             .await?
             .ok_or(AppError::NotFound)?;
-        enqueue(tx.h(), app, &row, &ev.kind).await?;
+        enqueue(tx.h(), &row, &ev.kind).await?;
     }
     audit::append(
         tx.h(),
@@ -1659,11 +1655,6 @@ async fn receive_once(app: &App, source: &str, ev: SyncEvent) -> AppResult<Recei
 pub async fn count(app: &App, origin: Option<&str>) -> AppResult<i64> {
     let mut c = app.db.conn().await?;
     Ok(store::count(c.h(), origin).await?)
-}
-
-/// Parse a licence type code for forms.
-pub fn parse_type_code(s: &str) -> AppResult<LicenseTypeCode> {
-    Ok(LicenseTypeCode::parse(s)?)
 }
 
 #[cfg(test)]

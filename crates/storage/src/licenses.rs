@@ -339,14 +339,8 @@ pub async fn get(h: H<'_>, id: i64) -> Result<Option<LicenseRow>, StoreError> {
 pub struct LicenseFilter<'a> {
     /// Holder code.
     pub holder: Option<&'a str>,
-    /// Type code.
-    pub type_code: Option<&'a str>,
-    /// Issuer codes (a department's reach); `None` = any.
-    pub issuers: Option<&'a [String]>,
     /// Status.
     pub status: Option<&'a str>,
-    /// The case that produced it.
-    pub case_id: Option<i64>,
 }
 
 /// Licences, newest first.
@@ -356,22 +350,15 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<LicenseRow>, StoreError> {
-    let issuers = f.issuers.map(|v| v.join(","));
     let sql = format!(
         "select {LIC_COLS} from licenses where ($1 is null or holder_code = $1) \
-         and ($2 is null or type_code = $2) and ($3 is null or status = $3) \
-         and ($4 is null or case_id = $4) \
-         and ($5 is null or ',' || $5 || ',' like '%,' || issuer_code || ',%') \
-         order by id desc limit $6 offset $7"
+         and ($2 is null or status = $2) order by id desc limit $3 offset $4"
     );
     Ok(on!(h, |c| sqlx::query_as::<_, LicenseRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )
     .bind(f.holder)
-    .bind(f.type_code)
     .bind(f.status)
-    .bind(f.case_id)
-    .bind(issuers.as_deref())
     .bind(limit)
     .bind(offset)
     .fetch_all(&mut *c)

@@ -1,7 +1,6 @@
 //! The e-licence library as JSON: public verification (by identifier, QR payload or exported
 //! file), the staff list and status changes, and the endpoint downstream libraries push to.
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
@@ -13,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::api::dto::ErrorBody;
 use crate::caller::StaffApi;
-use crate::error::{Path, Query, WebError};
+use crate::error::{Json, Path, Query, WebError};
 use crate::pages::bad;
 
 /// Verification query.

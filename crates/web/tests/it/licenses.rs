@@ -360,6 +360,16 @@ async fn revocation_is_seen_by_verifiers_at_once_and_needs_the_issuers_lead() {
         )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    // A body that is not the expected JSON gets the API's JSON error, not a bare text.
+    let r = web
+        .json(
+            Method::POST,
+            &format!("/api/v1/licenses/{}/status", l.identifier),
+            serde_json::json!({"action": 7}),
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.text);
+    assert!(r.json()["message"].is_string(), "{}", r.text);
     // Intake no longer takes a revoked licence.
     assert!(
         licenses::usable(t.app(), &l.holder_code, BIZ_LICENSE)
