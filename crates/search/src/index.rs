@@ -558,17 +558,23 @@ impl SearchIndex {
         let mut index_analyzer = self.index_analyzer.clone();
         for word in words {
             let sub_words = analysis::sub_word_phrase(&mut index_analyzer, &word.text);
+            // The index holds a dictionary word wherever it occurs (see `analysis::JiebaCut`);
+            // a word jieba made up from the query (HMM) may be cut otherwise in a body, so
+            // the phrase of its parts is tried there too. Titles are short: always try it.
+            let body_phrase = !analysis::in_dictionary(&word.text);
             let in_field = |field: Field| -> Box<dyn Query> {
                 let term: Box<dyn Query> = Box::new(TermQuery::new(
                     Term::from_field_text(field, &word.text),
                     IndexRecordOption::WithFreqs,
                 ));
                 match &sub_words {
-                    Some(subs) => Box::new(DisjunctionMaxQuery::new(vec![
-                        term,
-                        Box::new(phrase(field, subs)),
-                    ])),
-                    None => term,
+                    Some(subs) if field == f.title || body_phrase => {
+                        Box::new(DisjunctionMaxQuery::new(vec![
+                            term,
+                            Box::new(phrase(field, subs)),
+                        ]))
+                    }
+                    _ => term,
                 }
             };
             let either = BooleanQuery::new(vec![
