@@ -9,7 +9,6 @@
 
 use std::ops::Range;
 
-use tantivy::schema::Field;
 use tantivy::{Score, Searcher, Term};
 
 use crate::analysis::Word;
@@ -100,15 +99,14 @@ impl Highlighter {
     pub(crate) fn new(
         searcher: &Searcher,
         words: &[Word],
-        _title_field: Field,
-        body_field: Field,
+        body_term: impl Fn(&str) -> Term,
     ) -> tantivy::Result<Self> {
         let mut list: Vec<(String, Score)> = Vec::new();
         for word in words {
             if word.text.is_empty() || list.iter().any(|(w, _)| *w == word.text) {
                 continue;
             }
-            let doc_freq = searcher.doc_freq(&Term::from_field_text(body_field, &word.text))?;
+            let doc_freq = searcher.doc_freq(&body_term(&word.text))?;
             list.push((word.text.clone(), 1.0 / (1.0 + doc_freq as Score)));
         }
         Ok(Self::from_weighted(list))
@@ -140,7 +138,6 @@ impl Highlighter {
             .iter()
             .map(|(w, _)| hay.find(w.as_str()))
             .collect();
-        let mut pos = 0;
         while out.len() < max {
             // The earliest occurrence; at equal starts the longest word (listed first) wins.
             let mut best: Option<(usize, usize)> = None;
@@ -157,7 +154,7 @@ impl Highlighter {
                 range: at..end,
                 word: i,
             });
-            pos = end;
+            let pos = end;
             for (j, slot) in next.iter_mut().enumerate() {
                 if let Some(s) = *slot
                     && s < pos
