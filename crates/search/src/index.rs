@@ -6,7 +6,6 @@ use std::sync::{Mutex, MutexGuard};
 
 use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::directory::MmapDirectory;
 use tantivy::query::{
     BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
 };
@@ -20,6 +19,7 @@ use tantivy::{
 };
 
 use crate::analysis::{self, TOKENIZER_NAME, Word};
+use crate::directory::IndexDirectory;
 use crate::error::SearchError;
 use crate::highlight::Highlighter;
 use crate::{Hit, IndexDoc, SearchQuery, SearchResults};
@@ -51,7 +51,7 @@ mod name {
     pub const TITLE: &str = "title";
     pub const BODY: &str = "body";
     pub const TITLE_WORDS: &str = "title_words";
-    pub const BODY_WORDS: &str = "body_words";
+    pub const ALL_WORDS: &str = "all_words";
     pub const FACET: &str = "facet";
     pub const DATE: &str = "date";
     pub const URL: &str = "url";
@@ -74,8 +74,9 @@ struct Fields {
     /// path (`{kind: title}`): a word's postings are then per kind, so a search needs no
     /// intersection with a `kind` filter (which was half of a search's time on frequent words).
     title_words: Field,
-    /// The body's words, like `title_words`.
-    body_words: Field,
+    /// The words of the title *and* the body, like `title_words`: every word of a query must
+    /// be here (one term per word to intersect, no union of title and body postings).
+    all_words: Field,
     /// Raw, multi-valued `"{name}={value}"`.
     facet: Field,
     /// Unix seconds, fast (tie-break sort), stored.
@@ -97,7 +98,7 @@ fn schema() -> Schema {
     b.add_text_field(name::TITLE, STORED);
     b.add_text_field(name::BODY, STORED);
     b.add_json_field(name::TITLE_WORDS, words.clone());
-    b.add_json_field(name::BODY_WORDS, words);
+    b.add_json_field(name::ALL_WORDS, words);
     b.add_text_field(name::FACET, STRING);
     b.add_i64_field(name::DATE, INDEXED | FAST | STORED);
     b.add_text_field(name::URL, STORED);
@@ -113,7 +114,7 @@ impl Fields {
             title: schema.get_field(name::TITLE)?,
             body: schema.get_field(name::BODY)?,
             title_words: schema.get_field(name::TITLE_WORDS)?,
-            body_words: schema.get_field(name::BODY_WORDS)?,
+            all_words: schema.get_field(name::ALL_WORDS)?,
             facet: schema.get_field(name::FACET)?,
             date: schema.get_field(name::DATE)?,
             url: schema.get_field(name::URL)?,
@@ -127,7 +128,7 @@ fn record_key(kind: &str, id: i64) -> String {
     format!("{kind}:{id}")
 }
 
-/// The term of `word` in a words field (`title_words`, `body_words`) for documents of `kind`.
+/// The term of `word` in a words field (`title_words`, `all_words`) for documents of `kind`.
 fn word_term(field: Field, kind: &str, word: &str) -> Term {
     // The kind is one JSON key: escape what the path syntax would read as separators.
     let path = kind.replace('\\', "\\\\").replace('.', "\\.");
@@ -236,12 +237,12 @@ impl SearchIndex {
             path: dir.to_path_buf(),
             source,
         })?;
-        let mmap = |dir: &Path| MmapDirectory::open(dir).map_err(|e| open_err(e.into()));
-        let index = match Index::open_or_create(mmap(dir)?, schema()) {
+        let files = |dir: &Path| IndexDirectory::open(dir).map_err(|e| open_err(e.into()));
+        let index = match Index::open_or_create(files(dir)?, schema()) {
             Ok(index) => index,
             Err(err) if is_stale_index(&err) => {
                 wipe_dir(dir)?;
-                Index::open_or_create(mmap(dir)?, schema()).map_err(open_err)?
+                Index::open_or_create(files(dir)?, schema()).map_err(open_err)?
             }
             Err(err) => return Err(open_err(err)),
         };
@@ -450,7 +451,7 @@ impl SearchIndex {
             Vec::new()
         } else {
             let highlighter = Highlighter::new(&searcher, &words, |w| {
-                word_term(self.fields.body_words, &q.kind, w)
+                word_term(self.fields.all_words, &q.kind, w)
             })
             .map_err(SearchError::Search)?;
             top.into_iter()
@@ -548,7 +549,16 @@ impl SearchIndex {
         let under_kind =
             |text: &str| BTreeMap::from([(doc.kind.clone(), OwnedValue::Str(text.to_owned()))]);
         d.add_object(f.title_words, under_kind(&doc.title));
-        d.add_object(f.body_words, under_kind(&doc.body));
+        d.add_object(
+            f.all_words,
+            BTreeMap::from([(
+                doc.kind.clone(),
+                OwnedValue::Array(vec![
+                    OwnedValue::Str(doc.title.clone()),
+                    OwnedValue::Str(doc.body.clone()),
+                ]),
+            )]),
+        );
         d.add_text(f.url, &doc.url);
         for (name, value) in &doc.facets {
             d.add_text(f.facet, facet_value(name, value));
@@ -563,11 +573,12 @@ impl SearchIndex {
     ///
     /// ```text
     /// +facet:"n=v"...
-    /// +( title.K:w1^3 body.K:w1 ) +( title.K:w2^3 body.K:w2 ) ...
-    ///  title.K:"w1 w2 ..."^5           (or, for one word, title.K:w1^8 in its clause)
+    /// +all.K:w1 title.K:w1^3 +all.K:w2 title.K:w2^3 ...
+    ///  title.K:"w1 w2 ..."^5           (for one word: title.K:w1^8)
     /// ```
-    /// where `title.K` is the title's words of kind `K` (see [`Fields::title_words`]),
-    /// and each `title.K:w`/`body.K:w` is a dis-max of the word itself and, for a word made
+    /// where `title.K` is the title's words of kind `K` (see [`Fields::title_words`]) and
+    /// `all.K` those of its title and body ([`Fields::all_words`]),
+    /// and each `title.K:w`/`all.K:w` is a dis-max of the word itself and, for a word made
     /// of smaller dictionary words, the phrase of those words (always in the title; in the
     /// body only for a word that is not in the dictionary).
     fn build_query(&self, q: &SearchQuery, words: &[Word]) -> BooleanQuery {
@@ -611,14 +622,13 @@ impl SearchIndex {
                     _ => term,
                 }
             };
-            let either = BooleanQuery::new(vec![
-                (
-                    Occur::Should,
-                    Box::new(BoostQuery::new(in_field(f.title_words), title_boost)),
-                ),
-                (Occur::Should, in_field(f.body_words)),
-            ]);
-            clauses.push((Occur::Must, Box::new(either)));
+            // `all_words` holds the title's words too: the word is required there, and a
+            // title match adds its boosted score on top.
+            clauses.push((Occur::Must, in_field(f.all_words)));
+            clauses.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(in_field(f.title_words), title_boost)),
+            ));
         }
 
         if words.len() > 1 {
@@ -709,6 +719,20 @@ mod tests {
         let idx = SearchIndex::open_or_create(dir.path()).unwrap();
         assert_eq!(idx.cursor("d"), Some(42));
         assert_eq!(idx.cursor("other"), None);
+        // Stored fields of an on-disk index are read back (the store is read, not mapped).
+        idx.upsert(&IndexDoc {
+            kind: "d".into(),
+            id: 2,
+            title: "不动产登记".into(),
+            body: "办理不动产登记须知".into(),
+            facets: vec![],
+            date: None,
+            url: "/x/2".into(),
+        })
+        .unwrap();
+        let r = idx.search(&SearchQuery::new("d", "不动产登记")).unwrap();
+        assert_eq!(r.hits[0].title, "不动产登记");
+        assert!(r.hits[0].snippet_html.contains("<mark>不动产登记</mark>"));
     }
 
     #[test]

@@ -53,6 +53,7 @@
 #![warn(missing_docs)]
 
 mod analysis;
+mod directory;
 mod error;
 mod highlight;
 mod index;
