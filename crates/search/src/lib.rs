@@ -12,22 +12,26 @@
 //!
 //! * **Engine:** tantivy 0.27 with BM25 ranking. One index holds every kind;
 //!   each document is identified by `(kind, id)` (a raw `key` field used for
-//!   replacement and deletion). Facets go into one multi-valued raw field as
-//!   `name=value`, so a new facet needs no schema change.
-//! * **Segmentation:** titles and bodies are cut by jieba (tantivy-jieba) in
-//!   *search mode*, which indexes a long word and the dictionary words inside
-//!   it (营业执照 → 营业, 执照, 营业执照) with character positions. There are
-//!   no n-grams, so only real words match.
+//!   replacement and deletion). Words are indexed under the kind as a JSON
+//!   path (`title_words.{kind}`, `all_words.{kind}`), so each kind has its own
+//!   postings. Facets go into one multi-valued raw field as `name=value`, so a
+//!   new facet needs no schema change. Document-store files are read with
+//!   `pread`, the rest is memory-mapped.
+//! * **Segmentation:** titles and bodies are cut by jieba (jieba-rs): the
+//!   default cut plus every multi-character dictionary word in the text
+//!   (营业执照 → 营业, 营业执照, 执照; 行政许可 inside 行政许可法), with
+//!   character positions. There are no n-grams, so only real words match.
 //! * **Queries:** the user's text is cut by jieba in *default mode* (no
-//!   overlaps: 开办企业 → 开办 + 企业). Every word is required (`must`), in the
-//!   title (boost 3) or the body; the whole query in the title (a word or a
-//!   phrase) adds a boost of 5, so title matches rank first. Ties go to the
-//!   newest `date`. Kind and filters are exact `must` clauses. The text is
-//!   never given to tantivy's query parser, so quotes, `AND`, colons or
-//!   brackets are just text; punctuation and emoji are ignored.
-//! * **Highlighting:** tantivy's `SnippetGenerator` with a non-overlapping
-//!   re-cut of jieba's tokens (search-mode overlaps confuse the generator);
-//!   matches are wrapped in `<mark>` and all other text is HTML-escaped.
+//!   overlaps: 开办企业 → 开办 + 企业). Every word is required in the title or
+//!   body (`all_words`); a title match adds a boosted score (3), and the whole
+//!   query in the title (a word or a phrase) a boost of 5, so title matches
+//!   rank first. Ties go to the newest `date`. Filters are exact `must`
+//!   clauses. The text is never given to tantivy's query parser, so quotes,
+//!   `AND`, colons or brackets are just text; punctuation and emoji are ignored.
+//! * **Highlighting:** the literal occurrences of the query words (longest
+//!   first, never overlapping) are wrapped in `<mark>`, all other text is
+//!   HTML-escaped; the body's snippet is the ~120-character passage holding
+//!   the most (rarest) words.
 //! * **Concurrency:** one `IndexWriter` (one indexing thread, 50 MB) behind a
 //!   mutex; every write commits and reloads the reader before returning, so
 //!   the next search sees it. Searches only use the reader and run in parallel.
