@@ -19,7 +19,7 @@ const MARK_OPEN: &str = "<mark>";
 const MARK_CLOSE: &str = "</mark>";
 
 /// Body snippets are about this many characters long.
-pub(crate) const SNIPPET_CHARS: usize = 120;
+const SNIPPET_CHARS: usize = 120;
 
 /// Context kept before the snippet's first match, in characters.
 const CONTEXT_BEFORE: usize = 12;
@@ -32,7 +32,7 @@ const MAX_SCANNED_CHARS: usize = 20_000;
 const MAX_CANDIDATES: usize = 64;
 
 /// Escapes `&`, `<`, `>`, `"` and `'` for HTML text and attribute values.
-pub(crate) fn escape_html(text: &str) -> String {
+fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     push_escaped(&mut out, text);
     out
@@ -101,14 +101,14 @@ impl Highlighter {
         words: &[Word],
         body_term: impl Fn(&str) -> Term,
     ) -> tantivy::Result<Self> {
-        let mut list: Vec<(String, Score)> = Vec::new();
-        for word in words {
-            if word.text.is_empty() || list.iter().any(|(w, _)| *w == word.text) {
-                continue;
-            }
-            let doc_freq = searcher.doc_freq(&body_term(&word.text))?;
-            list.push((word.text.clone(), 1.0 / (1.0 + doc_freq as Score)));
-        }
+        // `words` come from `analysis::query_words`: distinct and non-empty.
+        let list = words
+            .iter()
+            .map(|word| {
+                let doc_freq = searcher.doc_freq(&body_term(&word.text))?;
+                Ok((word.text.clone(), 1.0 / (1.0 + doc_freq as Score)))
+            })
+            .collect::<tantivy::Result<Vec<_>>>()?;
         Ok(Self::from_weighted(list))
     }
 

@@ -546,18 +546,15 @@ impl SearchIndex {
         d.add_i64(f.id, doc.id);
         d.add_text(f.title, &doc.title);
         d.add_text(f.body, &doc.body);
-        let under_kind =
-            |text: &str| BTreeMap::from([(doc.kind.clone(), OwnedValue::Str(text.to_owned()))]);
-        d.add_object(f.title_words, under_kind(&doc.title));
+        let under_kind = |value: OwnedValue| BTreeMap::from([(doc.kind.clone(), value)]);
+        let title = || OwnedValue::Str(doc.title.clone());
+        d.add_object(f.title_words, under_kind(title()));
         d.add_object(
             f.all_words,
-            BTreeMap::from([(
-                doc.kind.clone(),
-                OwnedValue::Array(vec![
-                    OwnedValue::Str(doc.title.clone()),
-                    OwnedValue::Str(doc.body.clone()),
-                ]),
-            )]),
+            under_kind(OwnedValue::Array(vec![
+                title(),
+                OwnedValue::Str(doc.body.clone()),
+            ])),
         );
         d.add_text(f.url, &doc.url);
         for (name, value) in &doc.facets {
