@@ -17,6 +17,7 @@
 //!   update.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate, Utc};
 use onewindow_domain::DomainError;
@@ -425,14 +426,18 @@ impl App {
 
 /// Departments by id and by name.
 struct Depts {
-    rows: Vec<org::DepartmentRow>,
+    rows: Arc<Vec<org::DepartmentRow>>,
 }
 
 impl Depts {
-    async fn load(h: H<'_>) -> AppResult<Depts> {
-        Ok(Depts {
-            rows: org::list_departments(h, None).await?,
-        })
+    /// The departments, from the node's cache (see [`App::cached_departments`]).
+    async fn load(h: H<'_>, app: &App) -> AppResult<Depts> {
+        if let Some(rows) = app.cached_departments() {
+            return Ok(Depts { rows });
+        }
+        let rows = Arc::new(org::list_departments(h, None).await?);
+        app.cache_departments(rows.clone());
+        Ok(Depts { rows })
     }
 
     fn by_name(&self, name: &str) -> AppResult<&org::DepartmentRow> {
@@ -473,11 +478,30 @@ impl Depts {
 struct Resolved {
     row: PlanRow,
     def: PlanDef,
-    guides: HashMap<String, ServiceGuide>,
+    guides: HashMap<String, Arc<ServiceGuide>>,
 }
 
-async fn published_guide(h: H<'_>, task_code: &str) -> AppResult<ServiceGuide> {
-    let v = catalog_store::public_by_task_code(h, task_code)
+/// The published guide of an item, parsed, from the node's cache (keyed by the catalog change
+/// cursor, see [`App::catalog_cursor`]); `None` if no version is published.
+async fn published_guide_opt(
+    h: H<'_>,
+    app: &App,
+    task_code: &str,
+) -> AppResult<Option<Arc<ServiceGuide>>> {
+    let cursor = app.catalog_cursor();
+    if let Some(g) = app.cached_guide(cursor, task_code) {
+        return Ok(Some(g));
+    }
+    let Some(v) = catalog_store::public_by_task_code(h, task_code).await? else {
+        return Ok(None);
+    };
+    let g = Arc::new(v.guide()?);
+    app.cache_guide(cursor, task_code, g.clone());
+    Ok(Some(g))
+}
+
+async fn published_guide(h: H<'_>, app: &App, task_code: &str) -> AppResult<Arc<ServiceGuide>> {
+    published_guide_opt(h, app, task_code)
         .await?
         .ok_or_else(|| {
             AppError::Domain(DomainError::field(
@@ -485,17 +509,16 @@ async fn published_guide(h: H<'_>, task_code: &str) -> AppResult<ServiceGuide> {
                 format!("实施编码为 {task_code} 的事项未发布，不能受理"),
                 format!("plan: no published item with task_code {task_code}"),
             ))
-        })?;
-    Ok(v.guide()?)
+        })
 }
 
 /// Resolve a plan against the published catalog (reads only). A single item's plan is derived
 /// from its guide; its stored version (`row`) is a placeholder until [`item_plan_row`] stores or
 /// finds it inside the intake transaction.
-async fn resolve(mut h: H<'_>, plan: &PlanRef) -> AppResult<Resolved> {
+async fn resolve(mut h: H<'_>, app: &App, plan: &PlanRef) -> AppResult<Resolved> {
     let (row, def, mut guides) = match plan {
         PlanRef::Item(code) => {
-            let g = published_guide(h.re(), code).await?;
+            let g = published_guide(h.re(), app, code).await?;
             let def = PlanDef::single(&g);
             let row = PlanRow {
                 id: 0,
@@ -529,7 +552,7 @@ async fn resolve(mut h: H<'_>, plan: &PlanRef) -> AppResult<Resolved> {
             if let Some(code) = &t.task_code
                 && !guides.contains_key(code)
             {
-                guides.insert(code.clone(), published_guide(h.re(), code).await?);
+                guides.insert(code.clone(), published_guide(h.re(), app, code).await?);
             }
         }
     }
@@ -609,7 +632,7 @@ fn checklist_of(r: &Resolved) -> Vec<MaterialCheck> {
 /// The checklist of an item or bundle, for the intake form.
 pub async fn checklist(app: &App, plan: &PlanRef) -> AppResult<(String, Vec<MaterialCheck>)> {
     let mut c = app.db.conn().await?;
-    let r = resolve(c.h(), plan).await?;
+    let r = resolve(c.h(), app, plan).await?;
     Ok((r.def.name.clone(), checklist_of(&r)))
 }
 
@@ -856,8 +879,8 @@ pub(crate) async fn create_case(
     // the writer: only the writes hold it.
     let (mut r, depts) = {
         let mut c = app.db.conn().await?;
-        let r = resolve(c.h(), &req.plan).await?;
-        let depts = Depts::load(c.h()).await?;
+        let r = resolve(c.h(), app, &req.plan).await?;
+        let depts = Depts::load(c.h(), app).await?;
         (r, depts)
     };
     if let Some(p) = r.def.validate().first() {
@@ -882,7 +905,9 @@ pub(crate) async fn create_case(
             (CaseStatus::PreReview.apply(action)?, Some(kind))
         }
     };
-    let mut tx = app.db.begin().await?;
+    // The hot paths of the engine (intake, decisions) use the direct SQLite connection: every
+    // repository call below has a direct implementation (storage::lite).
+    let mut tx = app.db.begin_direct().await?;
     if let PlanRef::Item(_) = &req.plan {
         r.row = item_plan_row(tx.h(), &r.def).await?;
     }
@@ -1330,17 +1355,17 @@ async fn decide(
         if case_id.is_some_and(|c| c != task0.case_id) {
             return Err(AppError::NotFound);
         }
-        let depts = Depts::load(c.h()).await?;
+        let depts = Depts::load(c.h(), app).await?;
         let level = match &user {
             Some(u) => store::sign_authority(c.h(), u.id.get()).await?,
             None => None,
         };
-        let standards = standards_of(c.h(), task0.task_code.as_deref()).await?;
+        let standards = standards_of(c.h(), app, task0.task_code.as_deref()).await?;
         (task0, depts, level, standards)
     };
     let target = depts.target(task0.department_id)?;
     ctx.require(Permission::ReviewCases, &target)?;
-    let mut tx = app.db.begin().await?;
+    let mut tx = app.db.begin_direct().await?;
     let (mut row, mut tasks) = load_locked(tx.h(), task0.case_id).await?;
     let idx = tasks
         .iter()
@@ -1522,19 +1547,19 @@ async fn decide(
     Ok(row)
 }
 
-async fn standards_of(h: H<'_>, task_code: Option<&str>) -> AppResult<Vec<String>> {
+async fn standards_of(h: H<'_>, app: &App, task_code: Option<&str>) -> AppResult<Vec<String>> {
     let Some(code) = task_code else {
         return Ok(Vec::new());
     };
-    let Some(v) = catalog_store::public_by_task_code(h, code).await? else {
+    let Some(g) = published_guide_opt(h, app, code).await? else {
         return Ok(Vec::new());
     };
-    let g = v.guide()?;
-    let s = g.review_standards;
+    let s = &g.review_standards;
     Ok(s.technical
-        .into_iter()
-        .chain(s.expert)
-        .chain(s.inspection)
+        .iter()
+        .chain(&s.expert)
+        .chain(&s.inspection)
+        .cloned()
         .collect())
 }
 
@@ -1574,10 +1599,9 @@ async fn complete(
             let Some(code) = t.task_code.as_deref() else {
                 continue;
             };
-            let Some(v) = catalog_store::public_by_task_code(h.re(), code).await? else {
+            let Some(g) = published_guide_opt(h.re(), app, code).await? else {
                 continue;
             };
-            let g = v.guide()?;
             let Some(type_code) = g.result_license_type.as_deref() else {
                 continue;
             };
@@ -1686,7 +1710,7 @@ pub async fn pause(app: &App, ctx: &Ctx, case_id: i64, p: PauseRequest) -> AppRe
     let today = app.today();
     let mut tx = app.db.begin().await?;
     let (mut row, mut tasks) = load_locked(tx.h(), case_id).await?;
-    let depts = Depts::load(tx.h()).await?;
+    let depts = Depts::load(tx.h(), app).await?;
     let lead = row.lead_department_id.ok_or(AppError::Forbidden)?;
     ctx.require(Permission::ReviewCases, &depts.target(lead)?)?;
     let from = parse_status(&row.status)?;
@@ -1764,7 +1788,7 @@ pub async fn resume(app: &App, ctx: &Ctx, case_id: i64, note: &str) -> AppResult
     let today = app.today();
     let mut tx = app.db.begin().await?;
     let (mut row, mut tasks) = load_locked(tx.h(), case_id).await?;
-    let depts = Depts::load(tx.h()).await?;
+    let depts = Depts::load(tx.h(), app).await?;
     let lead = row.lead_department_id.ok_or(AppError::Forbidden)?;
     ctx.require(Permission::ReviewCases, &depts.target(lead)?)
         .or_else(|_| ctx.require_any(Permission::IntakeCases))?;
@@ -1810,7 +1834,7 @@ pub async fn extend(app: &App, ctx: &Ctx, case_id: i64, reason: &str) -> AppResu
     let today = app.today();
     let mut tx = app.db.begin().await?;
     let (mut row, mut tasks) = load_locked(tx.h(), case_id).await?;
-    let depts = Depts::load(tx.h()).await?;
+    let depts = Depts::load(tx.h(), app).await?;
     let lead = row.lead_department_id.ok_or(AppError::Forbidden)?;
     ctx.require(Permission::ApproveExtensions, &depts.target(lead)?)?;
     let status = parse_status(&row.status)?;
@@ -1939,7 +1963,7 @@ pub async fn close(
     let reason = require_reason("reason", Some(reason))?;
     let mut tx = app.db.begin().await?;
     let (mut row, mut tasks) = load_locked(tx.h(), case_id).await?;
-    let depts = Depts::load(tx.h()).await?;
+    let depts = Depts::load(tx.h(), app).await?;
     match action {
         CaseAction::Withdraw => ctx.require_any(Permission::IntakeCases)?,
         CaseAction::Terminate => {
@@ -2029,7 +2053,7 @@ pub async fn view(app: &App, ctx: &Ctx, case_id: i64) -> AppResult<CaseView> {
         Err(e) => return Err(e.into()),
     };
     let tasks = store::tasks_of(c.h(), case_id).await?;
-    let depts = Depts::load(c.h()).await?;
+    let depts = Depts::load(c.h(), app).await?;
     may_view(ctx, &depts, &tasks)?;
     let plan: PlanDef = serde_json::from_str(&store::get_plan(c.h(), row.plan_id).await?.def)
         .map_err(unexpected)?;
@@ -2039,7 +2063,7 @@ pub async fn view(app: &App, ctx: &Ctx, case_id: i64) -> AppResult<CaseView> {
     for t in tasks {
         let st = parse_task_status(&t.status)?;
         let standards = if st == TaskStatus::Open {
-            standards_of(c.h(), t.task_code.as_deref()).await?
+            standards_of(c.h(), app, t.task_code.as_deref()).await?
         } else {
             Vec::new()
         };
@@ -2111,7 +2135,7 @@ pub async fn queue(app: &App, ctx: &Ctx, limit: i64) -> AppResult<(Vec<QueueItem
     ctx.require_any(Permission::ReviewCases)?;
     let mut c = app.db.conn().await?;
     let depts: Vec<i64> = if ctx.is_global(Permission::ReviewCases) {
-        Depts::load(c.h())
+        Depts::load(c.h(), app)
             .await?
             .rows
             .iter()
@@ -2120,7 +2144,7 @@ pub async fn queue(app: &App, ctx: &Ctx, limit: i64) -> AppResult<(Vec<QueueItem
     } else {
         match &ctx.principal {
             Principal::Staff(u) => {
-                let all = Depts::load(c.h()).await?;
+                let all = Depts::load(c.h(), app).await?;
                 all.rows
                     .iter()
                     .filter(|d| {
@@ -2342,12 +2366,12 @@ pub async fn define_plan(app: &App, ctx: &Ctx, def: PlanDef) -> AppResult<PlanRo
     }
     let text = serde_json::to_string(&def).map_err(unexpected)?;
     let mut tx = app.db.begin().await?;
-    let depts = Depts::load(tx.h()).await?;
+    let depts = Depts::load(tx.h(), app).await?;
     for s in &def.stages {
         for t in &s.tasks {
             depts.by_name(&t.department)?;
             if let Some(code) = &t.task_code {
-                published_guide(tx.h(), code).await?;
+                published_guide(tx.h(), app, code).await?;
             }
         }
     }
@@ -2413,7 +2437,7 @@ pub async fn situations(
     match plan {
         PlanRef::Item(code) => {
             let mut c = app.db.conn().await?;
-            Ok(published_guide(c.h(), code).await?.situations)
+            Ok(published_guide(c.h(), app, code).await?.situations.clone())
         }
         PlanRef::Bundle(_) => Ok(Vec::new()),
     }

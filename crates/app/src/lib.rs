@@ -138,13 +138,78 @@ pub struct App {
     /// The ordered keys of the public disclosure lists, per filter, valid for one change cursor
     /// (see [`items::public_list`]).
     pub(crate) list_keys: ListKeys,
+    /// Published guides, parsed, valid for one catalog change cursor (the case engine reads an
+    /// item's guide at every intake and decision).
+    guides: std::sync::Mutex<(
+        i64,
+        std::collections::HashMap<String, Arc<onewindow_domain::catalog::ServiceGuide>>,
+    )>,
+    /// The departments, read at most every [`DEPARTMENTS_TTL`] (or again after a change made
+    /// through this node).
+    departments: std::sync::Mutex<
+        Option<(
+            std::time::Instant,
+            Arc<Vec<onewindow_storage::org::DepartmentRow>>,
+        )>,
+    >,
 }
+
+/// How long the node trusts its copy of the departments when they are changed by another
+/// process (another node, or the CLI); changes made through this node apply at once.
+pub const DEPARTMENTS_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Public list keys per filter, and the change cursor they were read at.
 pub(crate) type ListKeys =
     tokio::sync::Mutex<(i64, std::collections::HashMap<String, Arc<Vec<i64>>>)>;
 
 impl App {
+    /// A published guide cached under `cursor` (see [`App::catalog_cursor`]).
+    pub(crate) fn cached_guide(
+        &self,
+        cursor: i64,
+        task_code: &str,
+    ) -> Option<Arc<onewindow_domain::catalog::ServiceGuide>> {
+        let g = self.guides.lock().unwrap_or_else(|p| p.into_inner());
+        (g.0 == cursor)
+            .then(|| g.1.get(task_code).cloned())
+            .flatten()
+    }
+
+    /// Cache a published guide read at `cursor`; a newer cursor empties the cache.
+    pub(crate) fn cache_guide(
+        &self,
+        cursor: i64,
+        task_code: &str,
+        guide: Arc<onewindow_domain::catalog::ServiceGuide>,
+    ) {
+        let mut g = self.guides.lock().unwrap_or_else(|p| p.into_inner());
+        if g.0 != cursor {
+            *g = (cursor, Default::default());
+        }
+        g.1.insert(task_code.to_string(), guide);
+    }
+
+    /// The departments, if read less than [`DEPARTMENTS_TTL`] ago.
+    pub(crate) fn cached_departments(
+        &self,
+    ) -> Option<Arc<Vec<onewindow_storage::org::DepartmentRow>>> {
+        let g = self.departments.lock().unwrap_or_else(|p| p.into_inner());
+        g.as_ref()
+            .filter(|(at, _)| at.elapsed() < DEPARTMENTS_TTL)
+            .map(|(_, rows)| rows.clone())
+    }
+
+    /// Remember the departments just read.
+    pub(crate) fn cache_departments(&self, rows: Arc<Vec<onewindow_storage::org::DepartmentRow>>) {
+        *self.departments.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((std::time::Instant::now(), rows));
+    }
+
+    /// Forget the cached departments (after a change).
+    pub(crate) fn departments_changed(&self) {
+        *self.departments.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
     /// The newest catalog change this node has applied. Anything cached from the published
     /// catalog under an older value is stale.
     pub fn catalog_cursor(&self) -> i64 {
@@ -190,6 +255,8 @@ impl App {
             signer: RwLock::new(None),
             objects,
             list_keys: tokio::sync::Mutex::new((-1, Default::default())),
+            guides: std::sync::Mutex::new((-1, Default::default())),
+            departments: std::sync::Mutex::new(None),
         };
         Ok(app)
     }

@@ -76,6 +76,7 @@ pub async fn create_region(app: &App, ctx: &Ctx, code: &str, name: &str) -> AppR
     )
     .await?;
     tx.commit().await?;
+    app.departments_changed();
     Ok(row)
 }
 
@@ -105,6 +106,7 @@ pub async fn update_region(
     )
     .await?;
     tx.commit().await?;
+    app.departments_changed();
     Ok(after)
 }
 
@@ -201,6 +203,7 @@ pub async fn create_department(
     )
     .await?;
     tx.commit().await?;
+    app.departments_changed();
     Ok(row)
 }
 
@@ -235,6 +238,7 @@ pub async fn update_department(
     )
     .await?;
     tx.commit().await?;
+    app.departments_changed();
     Ok(after)
 }
 
@@ -307,6 +311,7 @@ pub async fn create_window(app: &App, ctx: &Ctx, w: WindowInput) -> AppResult<Wi
     )
     .await?;
     tx.commit().await?;
+    app.departments_changed();
     Ok(row)
 }
 
@@ -339,5 +344,6 @@ pub async fn update_window(
     )
     .await?;
     tx.commit().await?;
+    app.departments_changed();
     Ok(after)
 }

@@ -55,11 +55,38 @@ const EV_COLS: &str = "seq, at, actor_id, actor, action, object_type, object_id,
 /// already holds the write lock (`BEGIN IMMEDIATE`). Either way each event links to the one
 /// before it and sequence numbers have no gaps.
 pub async fn append(mut h: H<'_>, ev: &NewAuditEvent) -> Result<AuditRecord, StoreError> {
-    let (seq, hash): (i64, String) = on!(&mut h, |c| sqlx::query_as(
-        "update audit_head set seq = seq where id = 1 returning seq, hash"
-    )
-    .fetch_one(&mut **c)
-    .await)?;
+    const HEAD: &str = "update audit_head set seq = seq where id = 1 returning seq, hash";
+    const MOVE_HEAD: &str = "update audit_head set seq = $1, hash = $2 where id = 1";
+    let sql = format!(
+        "insert into audit_events ({EV_COLS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+    );
+    if let H::Lite(l) = &mut h {
+        let (seq, hash): (i64, String) = l.pair(HEAD, &[])?;
+        let rec = AuditRecord::chain(ev, now(), (seq != 0).then_some((seq, hash.as_str())));
+        let new_hash = rec.hash();
+        l.exec(
+            &sql,
+            crate::lite::args![
+                rec.seq,
+                rec.at,
+                rec.actor_id,
+                rec.actor,
+                rec.action,
+                rec.object_type,
+                rec.object_id,
+                rec.department_id,
+                rec.request_id,
+                rec.source,
+                rec.summary,
+                rec.prev_hash,
+                new_hash
+            ],
+        )?;
+        l.exec(MOVE_HEAD, crate::lite::args![rec.seq, new_hash])?;
+        return Ok(rec);
+    }
+    let (seq, hash): (i64, String) =
+        on!(&mut h, |c| sqlx::query_as(HEAD).fetch_one(&mut **c).await)?;
     let prev = if seq == 0 {
         None
     } else {
@@ -67,9 +94,6 @@ pub async fn append(mut h: H<'_>, ev: &NewAuditEvent) -> Result<AuditRecord, Sto
     };
     let rec = AuditRecord::chain(ev, now(), prev);
     let new_hash = rec.hash();
-    let sql = format!(
-        "insert into audit_events ({EV_COLS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-    );
     on!(&mut h, |c| sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
         .bind(rec.seq)
         .bind(rec.at)
@@ -87,14 +111,12 @@ pub async fn append(mut h: H<'_>, ev: &NewAuditEvent) -> Result<AuditRecord, Sto
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected()))?;
-    on!(&mut h, |c| sqlx::query(
-        "update audit_head set seq = $1, hash = $2 where id = 1"
-    )
-    .bind(rec.seq)
-    .bind(&new_hash)
-    .execute(&mut **c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    on!(&mut h, |c| sqlx::query(MOVE_HEAD)
+        .bind(rec.seq)
+        .bind(&new_hash)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(rec)
 }
 

@@ -7,27 +7,31 @@
 //! change.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::db::{H, on};
+use crate::lite::args;
 use crate::{StoreError, now};
 
 /// Next value of a named counter (1, 2, 3 …), inside the caller's transaction.
 pub async fn next_counter(h: H<'_>, name: &str) -> Result<i64, StoreError> {
-    Ok(on!(h, |c| sqlx::query_scalar::<_, i64>(
-        "insert into counters (name, value) values ($1, 1) \
-         on conflict (name) do update set value = counters.value + 1 returning value"
-    )
-    .bind(name)
-    .fetch_one(&mut *c)
-    .await)?)
+    const SQL: &str = "insert into counters (name, value) values ($1, 1) \
+         on conflict (name) do update set value = counters.value + 1 returning value";
+    let h = match h {
+        H::Lite(l) => return l.scalar(SQL, args![name]),
+        h => h,
+    };
+    Ok(on!(h, |c| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(name)
+        .fetch_one(&mut *c)
+        .await)?)
 }
 
 // ---------------------------------------------------------------------------------------------
 // Applicants
 
 /// A stored applicant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct ApplicantRow {
     /// Key.
     pub id: i64,
@@ -42,7 +46,7 @@ pub struct ApplicantRow {
     /// E-mail.
     pub email: Option<String>,
     /// Argon2 hash of the online account's password.
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub password_hash: Option<String>,
     /// Failed logins in a row.
     pub failed_logins: i64,
@@ -94,6 +98,10 @@ pub async fn upsert_applicant(
            email = coalesce(excluded.email, applicants.email), updated_at = excluded.updated_at \
          returning {APPLICANT_COLS}"
     );
+    let h = match h {
+        H::Lite(l) => return l.one(&sql, args![id_number, id_kind, name, phone, email, t]),
+        h => h,
+    };
     Ok(on!(h, |c| sqlx::query_as::<_, ApplicantRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )
@@ -189,7 +197,7 @@ pub async fn delete_applicant_session(h: H<'_>, token_hash: &str) -> Result<(), 
 // Plans
 
 /// A stored plan definition version.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct PlanRow {
     /// Key.
     pub id: i64,
@@ -200,8 +208,10 @@ pub struct PlanRow {
     /// Name.
     pub name: String,
     /// Bundle or single item.
+    #[serde(deserialize_with = "crate::lite::flag")]
     pub bundle: bool,
     /// The version new cases use.
+    #[serde(deserialize_with = "crate::lite::flag")]
     pub active: bool,
     /// The `PlanDef` as JSON.
     pub def: String,
@@ -219,23 +229,29 @@ pub async fn insert_plan(
     bundle: bool,
     def: &str,
 ) -> Result<PlanRow, StoreError> {
-    let v: Option<i64> = on!(&mut h, |c| sqlx::query_scalar::<_, Option<i64>>(
-        "select max(version) from case_plans where code = $1"
-    )
-    .bind(code)
-    .fetch_one(&mut **c)
-    .await)?;
-    on!(&mut h, |c| sqlx::query(
-        "update case_plans set active = false where code = $1"
-    )
-    .bind(code)
-    .execute(&mut **c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    const MAX: &str = "select max(version) from case_plans where code = $1";
+    const DEACTIVATE: &str = "update case_plans set active = false where code = $1";
     let sql = format!(
         "insert into case_plans (code, version, name, bundle, active, def, created_at) \
          values ($1, $2, $3, $4, true, $5, $6) returning {PLAN_COLS}"
     );
+    if let H::Lite(l) = &mut h {
+        let v: Option<i64> = l.scalar(MAX, args![code])?;
+        l.exec(DEACTIVATE, args![code])?;
+        return l.one(
+            &sql,
+            args![code, v.unwrap_or(0) + 1, name, bundle, def, now()],
+        );
+    }
+    let v: Option<i64> = on!(&mut h, |c| sqlx::query_scalar::<_, Option<i64>>(MAX)
+        .bind(code)
+        .fetch_one(&mut **c)
+        .await)?;
+    on!(&mut h, |c| sqlx::query(DEACTIVATE)
+        .bind(code)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(on!(&mut h, |c| sqlx::query_as::<_, PlanRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )
@@ -252,6 +268,10 @@ pub async fn insert_plan(
 /// The active version of a plan.
 pub async fn active_plan(h: H<'_>, code: &str) -> Result<Option<PlanRow>, StoreError> {
     let sql = format!("select {PLAN_COLS} from case_plans where code = $1 and active");
+    let h = match h {
+        H::Lite(l) => return l.opt(&sql, args![code]),
+        h => h,
+    };
     Ok(on!(h, |c| sqlx::query_as::<_, PlanRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )
@@ -285,7 +305,7 @@ pub async fn list_bundles(h: H<'_>) -> Result<Vec<PlanRow>, StoreError> {
 // Cases
 
 /// A stored case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct CaseRow {
     /// Key.
     pub id: i64,
@@ -352,6 +372,7 @@ pub struct CaseRow {
     /// 容缺: date promised for the owed materials.
     pub tolerated_due: Option<NaiveDate>,
     /// Whether materials are still owed.
+    #[serde(deserialize_with = "crate::lite::flag")]
     pub tolerated_open: bool,
     /// Checklist (JSON).
     pub materials: String,
@@ -391,6 +412,54 @@ pub async fn insert_case(h: H<'_>, r: &CaseRow) -> Result<CaseRow, StoreError> {
             + ", version, created_at, updated_at"
     );
     let t = now();
+    let h = match h {
+        H::Lite(l) => {
+            return l.one(
+                &sql,
+                args![
+                    r.case_no,
+                    r.plan_id,
+                    r.name,
+                    r.applicant_id,
+                    r.applicant_name,
+                    r.applicant_kind,
+                    r.id_number,
+                    r.contact_name,
+                    r.contact_phone,
+                    r.agent_name,
+                    r.agent_id_number,
+                    r.legal_rep,
+                    r.address,
+                    r.channel,
+                    r.window_id,
+                    r.status,
+                    r.outcome,
+                    r.delivery,
+                    r.delivery_address,
+                    r.region_code,
+                    r.lead_department_id,
+                    r.received_at,
+                    r.accepted_on,
+                    r.promised_days,
+                    r.statutory_days,
+                    r.clock_events,
+                    r.promised_due,
+                    r.statutory_due,
+                    r.current_stage,
+                    r.stage_count,
+                    r.tolerated_due,
+                    r.tolerated_open,
+                    r.materials,
+                    r.summary,
+                    r.close_reason,
+                    r.completed_at,
+                    r.intake_by,
+                    t
+                ],
+            );
+        }
+        h => h,
+    };
     Ok(on!(h, |c| sqlx::query_as::<_, CaseRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )
@@ -439,36 +508,61 @@ pub async fn insert_case(h: H<'_>, r: &CaseRow) -> Result<CaseRow, StoreError> {
 /// Save the mutable state of a case, guarded by the version it was read at. Returns the new
 /// version; [`StoreError::Conflict`] if someone else changed the case meanwhile.
 pub async fn save_case(h: H<'_>, r: &CaseRow) -> Result<i64, StoreError> {
-    let n = on!(h, |c| sqlx::query(
-        "update cases set status = $3, outcome = $4, delivery = $5, delivery_address = $6, \
+    const SQL: &str = "update cases set status = $3, outcome = $4, delivery = $5, delivery_address = $6, \
          lead_department_id = $7, accepted_on = $8, clock_events = $9, promised_due = $10, \
          statutory_due = $11, current_stage = $12, tolerated_due = $13, tolerated_open = $14, \
          materials = $15, close_reason = $16, completed_at = $17, intake_by = $18, \
          version = version + 1, updated_at = $19 \
-         where id = $1 and version = $2"
-    )
-    .bind(r.id)
-    .bind(r.version)
-    .bind(&r.status)
-    .bind(&r.outcome)
-    .bind(&r.delivery)
-    .bind(&r.delivery_address)
-    .bind(r.lead_department_id)
-    .bind(r.accepted_on)
-    .bind(&r.clock_events)
-    .bind(r.promised_due)
-    .bind(r.statutory_due)
-    .bind(r.current_stage)
-    .bind(r.tolerated_due)
-    .bind(r.tolerated_open)
-    .bind(&r.materials)
-    .bind(&r.close_reason)
-    .bind(r.completed_at)
-    .bind(r.intake_by)
-    .bind(now())
-    .execute(&mut *c)
-    .await
-    .map(|r| r.rows_affected()))?;
+         where id = $1 and version = $2";
+    let n = match h {
+        H::Lite(l) => l.exec(
+            SQL,
+            args![
+                r.id,
+                r.version,
+                r.status,
+                r.outcome,
+                r.delivery,
+                r.delivery_address,
+                r.lead_department_id,
+                r.accepted_on,
+                r.clock_events,
+                r.promised_due,
+                r.statutory_due,
+                r.current_stage,
+                r.tolerated_due,
+                r.tolerated_open,
+                r.materials,
+                r.close_reason,
+                r.completed_at,
+                r.intake_by,
+                now()
+            ],
+        )?,
+        h => on!(h, |c| sqlx::query(SQL)
+            .bind(r.id)
+            .bind(r.version)
+            .bind(&r.status)
+            .bind(&r.outcome)
+            .bind(&r.delivery)
+            .bind(&r.delivery_address)
+            .bind(r.lead_department_id)
+            .bind(r.accepted_on)
+            .bind(&r.clock_events)
+            .bind(r.promised_due)
+            .bind(r.statutory_due)
+            .bind(r.current_stage)
+            .bind(r.tolerated_due)
+            .bind(r.tolerated_open)
+            .bind(&r.materials)
+            .bind(&r.close_reason)
+            .bind(r.completed_at)
+            .bind(r.intake_by)
+            .bind(now())
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected()))?,
+    };
     if n == 0 {
         return Err(StoreError::Conflict(format!(
             "case {} changed since it was read",
@@ -481,6 +575,10 @@ pub async fn save_case(h: H<'_>, r: &CaseRow) -> Result<i64, StoreError> {
 /// One case.
 pub async fn get_case(h: H<'_>, id: i64) -> Result<CaseRow, StoreError> {
     let sql = format!("select {CASE_COLS} from cases where id = $1");
+    let h = match h {
+        H::Lite(l) => return l.one(&sql, args![id]),
+        h => h,
+    };
     Ok(on!(h, |c| sqlx::query_as::<_, CaseRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )
@@ -574,7 +672,7 @@ pub async fn count_by_status(h: H<'_>) -> Result<Vec<(String, i64)>, StoreError>
 // Tasks
 
 /// A stored department task.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct TaskRow {
     /// Key.
     pub id: i64,
@@ -651,6 +749,27 @@ pub async fn insert_tasks(h: H<'_>, tasks: &[TaskRow]) -> Result<(), StoreError>
             b + 12
         ));
     }
+    if let H::Lite(l) = h {
+        let mut a = Vec::with_capacity(tasks.len() * 12);
+        for t in tasks {
+            a.extend_from_slice(args![
+                t.case_id,
+                t.stage,
+                t.stage_name,
+                t.department_id,
+                t.role,
+                t.name,
+                t.task_code,
+                t.days,
+                t.authority_required,
+                t.status,
+                t.opened_on,
+                t.due_date
+            ]);
+        }
+        l.exec(&sql, &a)?;
+        return Ok(());
+    }
     on!(h, |c| {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
         for t in tasks {
@@ -675,24 +794,40 @@ pub async fn insert_tasks(h: H<'_>, tasks: &[TaskRow]) -> Result<(), StoreError>
 
 /// Save a task's mutable state, guarded by its version.
 pub async fn save_task(h: H<'_>, t: &TaskRow) -> Result<i64, StoreError> {
-    let n = on!(h, |c| sqlx::query(
-        "update case_tasks set status = $3, opened_on = $4, due_date = $5, opinion = $6, \
+    const SQL: &str = "update case_tasks set status = $3, opened_on = $4, due_date = $5, opinion = $6, \
          checklist = $7, decided_by = $8, decided_by_name = $9, decided_at = $10, \
-         version = version + 1 where id = $1 and version = $2"
-    )
-    .bind(t.id)
-    .bind(t.version)
-    .bind(&t.status)
-    .bind(t.opened_on)
-    .bind(t.due_date)
-    .bind(&t.opinion)
-    .bind(&t.checklist)
-    .bind(t.decided_by)
-    .bind(&t.decided_by_name)
-    .bind(t.decided_at)
-    .execute(&mut *c)
-    .await
-    .map(|r| r.rows_affected()))?;
+         version = version + 1 where id = $1 and version = $2";
+    let n = match h {
+        H::Lite(l) => l.exec(
+            SQL,
+            args![
+                t.id,
+                t.version,
+                t.status,
+                t.opened_on,
+                t.due_date,
+                t.opinion,
+                t.checklist,
+                t.decided_by,
+                t.decided_by_name,
+                t.decided_at
+            ],
+        )?,
+        h => on!(h, |c| sqlx::query(SQL)
+            .bind(t.id)
+            .bind(t.version)
+            .bind(&t.status)
+            .bind(t.opened_on)
+            .bind(t.due_date)
+            .bind(&t.opinion)
+            .bind(&t.checklist)
+            .bind(t.decided_by)
+            .bind(&t.decided_by_name)
+            .bind(t.decided_at)
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected()))?,
+    };
     if n == 0 {
         return Err(StoreError::Conflict(format!(
             "task {} changed since it was read",
@@ -705,6 +840,10 @@ pub async fn save_task(h: H<'_>, t: &TaskRow) -> Result<i64, StoreError> {
 /// The tasks of a case, by stage and id.
 pub async fn tasks_of(h: H<'_>, case_id: i64) -> Result<Vec<TaskRow>, StoreError> {
     let sql = format!("select {TASK_COLS} from case_tasks where case_id = $1 order by stage, id");
+    let h = match h {
+        H::Lite(l) => return l.all(&sql, args![case_id]),
+        h => h,
+    };
     Ok(on!(h, |c| sqlx::query_as::<_, TaskRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )
@@ -716,6 +855,10 @@ pub async fn tasks_of(h: H<'_>, case_id: i64) -> Result<Vec<TaskRow>, StoreError
 /// One task.
 pub async fn get_task(h: H<'_>, id: i64) -> Result<TaskRow, StoreError> {
     let sql = format!("select {TASK_COLS} from case_tasks where id = $1");
+    let h = match h {
+        H::Lite(l) => return l.one(&sql, args![id]),
+        h => h,
+    };
     Ok(on!(h, |c| sqlx::query_as::<_, TaskRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )
@@ -725,7 +868,7 @@ pub async fn get_task(h: H<'_>, id: i64) -> Result<TaskRow, StoreError> {
 }
 
 /// A row of a reviewer's queue: the task and what the reviewer needs of its case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct QueueRow {
     /// Task.
     pub task_id: i64,
@@ -831,7 +974,7 @@ pub async fn queue_len(h: H<'_>, departments: &[i64]) -> Result<i64, StoreError>
 // Process log, notices, files
 
 /// One entry of a case's process log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct EventRow {
     /// Key.
     pub id: i64,
@@ -855,17 +998,27 @@ pub async fn insert_event(
     action: &str,
     detail: &serde_json::Value,
 ) -> Result<(), StoreError> {
-    on!(h, |c| sqlx::query(
-        "insert into case_events (case_id, at, actor, action, detail) values ($1, $2, $3, $4, $5)"
-    )
-    .bind(case_id)
-    .bind(now())
-    .bind(actor)
-    .bind(action)
-    .bind(detail.to_string())
-    .execute(&mut *c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    const SQL: &str =
+        "insert into case_events (case_id, at, actor, action, detail) values ($1, $2, $3, $4, $5)";
+    let h = match h {
+        H::Lite(l) => {
+            l.exec(
+                SQL,
+                args![case_id, now(), actor, action, detail.to_string()],
+            )?;
+            return Ok(());
+        }
+        h => h,
+    };
+    on!(h, |c| sqlx::query(SQL)
+        .bind(case_id)
+        .bind(now())
+        .bind(actor)
+        .bind(action)
+        .bind(detail.to_string())
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -882,7 +1035,7 @@ pub async fn events_of(h: H<'_>, case_id: i64) -> Result<Vec<EventRow>, StoreErr
 }
 
 /// A stored notice.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct NoticeRow {
     /// Key.
     pub id: i64,
@@ -906,18 +1059,21 @@ pub async fn insert_notice(
     number: &str,
     body: &serde_json::Value,
 ) -> Result<NoticeRow, StoreError> {
+    const SQL: &str = "insert into case_notices (case_id, kind, number, issued_at, body) values ($1, $2, $3, $4, $5) \
+         returning id, case_id, kind, number, issued_at, body";
+    let h = match h {
+        H::Lite(l) => return l.one(SQL, args![case_id, kind, number, now(), body.to_string()]),
+        h => h,
+    };
     Ok(on!(h, |c| {
-        sqlx::query_as::<_, NoticeRow>(
-        "insert into case_notices (case_id, kind, number, issued_at, body) values ($1, $2, $3, $4, $5) \
-         returning id, case_id, kind, number, issued_at, body"
-    )
-    .bind(case_id)
-    .bind(kind)
-    .bind(number)
-    .bind(now())
-    .bind(body.to_string())
-    .fetch_one(&mut *c)
-    .await
+        sqlx::query_as::<_, NoticeRow>(SQL)
+            .bind(case_id)
+            .bind(kind)
+            .bind(number)
+            .bind(now())
+            .bind(body.to_string())
+            .fetch_one(&mut *c)
+            .await
     })?)
 }
 
@@ -944,7 +1100,7 @@ pub async fn get_notice(h: H<'_>, id: i64) -> Result<NoticeRow, StoreError> {
 }
 
 /// A stored uploaded file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct FileRow {
     /// Key.
     pub id: i64,
@@ -966,20 +1122,36 @@ pub struct FileRow {
 
 /// Record an uploaded file.
 pub async fn insert_file(h: H<'_>, f: &FileRow) -> Result<i64, StoreError> {
+    const SQL: &str = "insert into case_files (case_id, material, filename, media_type, size, sha256, uploaded_at) \
+         values ($1, $2, $3, $4, $5, $6, $7) returning id";
+    let h = match h {
+        H::Lite(l) => {
+            return l.scalar(
+                SQL,
+                args![
+                    f.case_id,
+                    f.material,
+                    f.filename,
+                    f.media_type,
+                    f.size,
+                    f.sha256,
+                    now()
+                ],
+            );
+        }
+        h => h,
+    };
     Ok(on!(h, |c| {
-        sqlx::query_scalar::<_, i64>(
-        "insert into case_files (case_id, material, filename, media_type, size, sha256, uploaded_at) \
-         values ($1, $2, $3, $4, $5, $6, $7) returning id"
-    )
-    .bind(f.case_id)
-    .bind(&f.material)
-    .bind(&f.filename)
-    .bind(&f.media_type)
-    .bind(f.size)
-    .bind(&f.sha256)
-    .bind(now())
-    .fetch_one(&mut *c)
-    .await
+        sqlx::query_scalar::<_, i64>(SQL)
+            .bind(f.case_id)
+            .bind(&f.material)
+            .bind(&f.filename)
+            .bind(&f.media_type)
+            .bind(f.size)
+            .bind(&f.sha256)
+            .bind(now())
+            .fetch_one(&mut *c)
+            .await
     })?)
 }
 
@@ -1013,12 +1185,15 @@ pub async fn set_sign_authority(
 
 /// A user's signing authority.
 pub async fn sign_authority(h: H<'_>, user_id: i64) -> Result<Option<String>, StoreError> {
-    Ok(on!(h, |c| sqlx::query_scalar::<_, Option<String>>(
-        "select sign_authority from users where id = $1"
-    )
-    .bind(user_id)
-    .fetch_one(&mut *c)
-    .await)?)
+    const SQL: &str = "select sign_authority from users where id = $1";
+    let h = match h {
+        H::Lite(l) => return l.scalar(SQL, args![user_id]),
+        h => h,
+    };
+    Ok(on!(h, |c| sqlx::query_scalar::<_, Option<String>>(SQL)
+        .bind(user_id)
+        .fetch_one(&mut *c)
+        .await)?)
 }
 
 /// Serialise writers of one case for the rest of the transaction. PostgreSQL: a row lock
@@ -1029,7 +1204,7 @@ pub async fn lock_case(h: H<'_>, id: i64) -> Result<(), StoreError> {
         // SQLite write transactions are already exclusive: one writer connection per process
         // (group commit) and `BEGIN IMMEDIATE` across processes. Nothing to lock; the read
         // that follows reports a missing case.
-        H::Sqlite(_) => {
+        H::Sqlite(_) | H::Lite(_) => {
             let _ = id;
         }
         H::Postgres(c) => {

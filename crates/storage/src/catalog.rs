@@ -11,7 +11,7 @@ use crate::db::{H, on};
 use crate::{StoreError, now};
 
 /// A stored catalog item (the stable identity across versions).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, sqlx::FromRow)]
 pub struct ItemRow {
     /// Key.
     pub id: i64,
@@ -26,7 +26,7 @@ pub struct ItemRow {
 }
 
 /// A version without its document (for lists).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, sqlx::FromRow)]
 pub struct VersionSummary {
     /// Key of the version.
     pub id: i64,
@@ -91,7 +91,7 @@ pub struct VersionSummary {
 }
 
 /// A version with its document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, sqlx::FromRow)]
 pub struct VersionRow {
     /// Everything but the document.
     #[sqlx(flatten)]
@@ -413,7 +413,7 @@ pub async fn insert_change(
 }
 
 /// One entry of the change feed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, sqlx::FromRow)]
 pub struct ChangeRow {
     /// Cursor.
     pub seq: i64,
@@ -663,7 +663,7 @@ pub async fn public_events(h: H<'_>) -> Result<Vec<(String, i64)>, StoreError> {
 
 /// Statistics per region and discretion class (published items): item count and review-standard
 /// counts, like the seed report's "鼓励允许类 6951 项、限制类 4141 项、禁止类 36 项；技术审查标准 1110 项…".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, sqlx::FromRow)]
 pub struct ClassStat {
     /// Region code.
     pub region_code: String,
@@ -705,6 +705,10 @@ pub async fn public_by_task_code(
          (select id from catalog_items where task_code = $1)",
         cols_with_doc()
     );
+    let h = match h {
+        H::Lite(l) => return l.opt(&sql, crate::lite::args![task_code]),
+        h => h,
+    };
     Ok(on!(h, |c| sqlx::query_as::<_, VersionRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )

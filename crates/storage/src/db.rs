@@ -19,18 +19,29 @@ impl H<'_> {
         match self {
             H::Sqlite(c) => H::Sqlite(c),
             H::Postgres(c) => H::Postgres(c),
+            H::Lite(c) => H::Lite(c),
         }
     }
 }
 
 /// Run the same sqlx body on whichever back end `$h` is; `$c` is `&mut <Backend>Connection`.
+/// A direct handle ([`H::Lite`]) has no sqlx connection: a function meant for the direct path
+/// matches it before using `on!`; any other fails here with an error naming the problem.
 macro_rules! on {
     ($h:expr, |$c:ident| $body:expr) => {
         match $h {
             $crate::db::H::Sqlite($c) => $body,
             $crate::db::H::Postgres($c) => $body,
+            $crate::db::H::Lite(_) => Err($crate::db::not_direct(module_path!(), line!())),
         }
     };
+}
+
+/// The error of a repository call that has no direct-path implementation.
+pub(crate) fn not_direct(module: &str, line: u32) -> sqlx::Error {
+    sqlx::Error::Protocol(format!(
+        "{module}:{line} is not available on the direct SQLite path (a transaction begun with begin_direct)"
+    ))
 }
 pub(crate) use on;
 
@@ -139,9 +150,11 @@ impl Db {
                 .map_err(|e| {
                     StoreError::Config(format!("cannot open SQLite database {url}: {e}"))
                 })?;
-            let writer = Writer::open(&co).await.map_err(|e| {
-                StoreError::Config(format!("cannot open SQLite database {url}: {e}"))
-            })?;
+            let writer = Writer::open(&co, opts.sqlite_synchronous_full)
+                .await
+                .map_err(|e| {
+                    StoreError::Config(format!("cannot open SQLite database {url}: {e}"))
+                })?;
             Ok(Db::Sqlite(SqliteDb { pool, writer }))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let mut co = PgConnectOptions::from_str(url).map_err(|e| {
@@ -204,7 +217,19 @@ impl Db {
     /// cannot fail to upgrade), and [`Tx::commit`] returns once the batch is durably committed.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Db::Sqlite(d) => Tx::Sqlite(d.writer.begin().await?),
+            Db::Sqlite(d) => Tx::Sqlite(d.writer.begin(false).await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Begin a write transaction for the case engine's hot paths. On SQLite it runs on the
+    /// writer's direct connection ([`crate::lite`]): repository calls made with its handle run
+    /// synchronously, and only functions with a direct implementation may be called. Group
+    /// commit, durability and rollback-on-drop are those of [`Db::begin`]. On PostgreSQL it
+    /// is [`Db::begin`].
+    pub async fn begin_direct(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Db::Sqlite(d) => Tx::Sqlite(d.writer.begin(true).await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -266,7 +291,7 @@ impl Tx {
     /// A handle for repository calls.
     pub fn h(&mut self) -> H<'_> {
         match self {
-            Tx::Sqlite(t) => H::Sqlite(t.conn()),
+            Tx::Sqlite(t) => t.handle(),
             Tx::Postgres(t) => H::Postgres(t),
         }
     }
@@ -305,6 +330,9 @@ pub enum H<'a> {
     Sqlite(&'a mut SqliteConnection),
     /// PostgreSQL.
     Postgres(&'a mut PgConnection),
+    /// SQLite's direct writer ([`crate::lite`]), in a transaction begun with
+    /// [`Db::begin_direct`].
+    Lite(&'a mut crate::lite::LiteConn),
 }
 
 #[cfg(test)]

@@ -22,6 +22,9 @@ pub enum StoreError {
     /// Any other database error.
     #[error("database: {0}")]
     Database(sqlx::Error),
+    /// A database error on the direct SQLite path ([`crate::lite`]).
+    #[error("database: {0}")]
+    Sqlite(String),
     /// Anything else (e.g. corrupt stored JSON).
     #[error("{0}")]
     Other(String),

@@ -19,6 +19,11 @@
 //! A transaction dropped without commit (an error path, a cancelled request) leaves a note;
 //! the next holder of the writer rolls it back before doing anything else, and a clean-up task
 //! makes sure a batch never stays open with nobody to commit it.
+//!
+//! The writer has two connections to the database file: the sqlx one, and the direct one
+//! ([`crate::lite`]) for transactions begun with `begin_direct`. A batch runs on one of them;
+//! a transaction for the other one first commits the open batch (the mutex serialises them,
+//! so they never contend for SQLite's write lock).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -28,6 +33,7 @@ use sqlx::{ConnectOptions, SqliteConnection};
 use tokio::sync::{Mutex, OwnedMutexGuard, watch};
 
 use crate::StoreError;
+use crate::lite::LiteConn;
 
 /// Most transactions in one commit (bounds the wait of the first one).
 const MAX_BATCH: usize = 32;
@@ -42,6 +48,8 @@ struct Batch {
     id: u64,
     members: usize,
     done: watch::Sender<BatchResult>,
+    /// Runs on the direct connection.
+    direct: bool,
 }
 
 /// What a transaction dropped without commit left for the next holder to undo.
@@ -56,8 +64,40 @@ enum Leftover {
 
 pub(crate) struct WriterState {
     conn: SqliteConnection,
+    /// The direct connection, opened on first use.
+    lite: Option<LiteConn>,
+    /// Where to open it (None: an in-memory database, which has no second connection).
+    lite_path: Option<std::path::PathBuf>,
+    synchronous_full: bool,
     batch: Option<Batch>,
     leftover: Leftover,
+}
+
+impl WriterState {
+    /// Run transaction control on the connection a batch uses.
+    async fn exec(&mut self, direct: bool, sql: &'static str) -> Result<(), StoreError> {
+        if direct {
+            self.lite()?.batch(sql)
+        } else {
+            exec(&mut self.conn, sql).await
+        }
+    }
+
+    fn lite(&mut self) -> Result<&mut LiteConn, StoreError> {
+        if self.lite.is_none() {
+            let path = self.lite_path.as_deref().ok_or_else(|| {
+                StoreError::Config("the direct SQLite path needs a database file".into())
+            })?;
+            self.lite = Some(LiteConn::open(path, self.synchronous_full)?);
+        }
+        self.lite
+            .as_mut()
+            .ok_or_else(|| StoreError::Other("direct connection missing".into()))
+    }
+
+    fn batch_direct(&self) -> bool {
+        self.batch.as_ref().is_some_and(|b| b.direct)
+    }
 }
 
 /// The process's SQLite writer.
@@ -95,11 +135,20 @@ impl Drop for QueuedGuard<'_> {
 }
 
 impl Writer {
-    pub(crate) async fn open(opts: &SqliteConnectOptions) -> Result<Arc<Writer>, StoreError> {
+    pub(crate) async fn open(
+        opts: &SqliteConnectOptions,
+        synchronous_full: bool,
+    ) -> Result<Arc<Writer>, StoreError> {
         let conn = opts.connect().await?;
+        let file = opts.get_filename();
+        let lite_path = (!file.as_os_str().is_empty() && file.as_os_str() != ":memory:")
+            .then(|| file.to_path_buf());
         Ok(Arc::new(Writer {
             state: Arc::new(Mutex::new(WriterState {
                 conn,
+                lite: None,
+                lite_path,
+                synchronous_full,
                 batch: None,
                 leftover: Leftover::None,
             })),
@@ -108,24 +157,29 @@ impl Writer {
         }))
     }
 
-    /// Begin a write transaction (waits for the writer).
-    pub(crate) async fn begin(self: &Arc<Self>) -> Result<GroupTx, StoreError> {
+    /// Begin a write transaction (waits for the writer); `direct`: on the direct connection.
+    pub(crate) async fn begin(self: &Arc<Self>, direct: bool) -> Result<GroupTx, StoreError> {
         let mut g = {
             self.queued.fetch_add(1, Ordering::SeqCst);
             let _q = QueuedGuard(&self.queued);
             self.state.clone().lock_owned().await
         };
         clean_up(&mut g).await;
+        if g.batch.as_ref().is_some_and(|b| b.direct != direct) {
+            // The open batch is on the other connection: commit it first.
+            flush(&mut g).await?;
+        }
         let head = g.batch.is_none();
         if head {
-            exec(&mut g.conn, "BEGIN IMMEDIATE").await?;
+            g.exec(direct, "BEGIN IMMEDIATE").await?;
             let (done, _) = watch::channel(None);
             g.batch = Some(Batch {
                 id: self.next_batch.fetch_add(1, Ordering::Relaxed),
                 members: 0,
                 done,
+                direct,
             });
-        } else if let Err(e) = exec(&mut g.conn, "SAVEPOINT ow_tx").await {
+        } else if let Err(e) = g.exec(direct, "SAVEPOINT ow_tx").await {
             fail_batch(&mut g, e.to_string()).await;
             return Err(e);
         }
@@ -133,6 +187,7 @@ impl Writer {
             guard: g,
             writer: self.clone(),
             head,
+            direct,
             done: false,
         })
     }
@@ -144,6 +199,7 @@ impl Writer {
         if g.batch.is_some() {
             let _ = flush(&mut g).await;
         }
+        g.lite = None;
         let _ = exec(&mut g.conn, "PRAGMA optimize").await;
     }
 }
@@ -153,14 +209,16 @@ async fn clean_up(g: &mut WriterState) {
     match std::mem::replace(&mut g.leftover, Leftover::None) {
         Leftover::None => {}
         Leftover::RollbackAll => {
-            let _ = exec(&mut g.conn, "ROLLBACK").await;
+            let direct = g.batch_direct();
+            let _ = g.exec(direct, "ROLLBACK").await;
             if let Some(b) = g.batch.take() {
                 b.done.send_replace(Some(Err("rolled back".into())));
             }
         }
         Leftover::RollbackSavepoint => {
-            let undone = match exec(&mut g.conn, "ROLLBACK TO ow_tx").await {
-                Ok(()) => exec(&mut g.conn, "RELEASE ow_tx").await,
+            let direct = g.batch_direct();
+            let undone = match g.exec(direct, "ROLLBACK TO ow_tx").await {
+                Ok(()) => g.exec(direct, "RELEASE ow_tx").await,
                 Err(e) => Err(e),
             };
             if let Err(e) = undone {
@@ -174,7 +232,8 @@ async fn clean_up(g: &mut WriterState) {
 
 /// Abandon the batch: roll back, and answer every waiting member with the error.
 async fn fail_batch(g: &mut WriterState, msg: String) {
-    let _ = exec(&mut g.conn, "ROLLBACK").await;
+    let direct = g.batch_direct();
+    let _ = g.exec(direct, "ROLLBACK").await;
     if let Some(b) = g.batch.take() {
         b.done.send_replace(Some(Err(msg)));
     }
@@ -185,14 +244,14 @@ async fn flush(g: &mut WriterState) -> Result<(), StoreError> {
     let Some(b) = g.batch.take() else {
         return Ok(());
     };
-    match exec(&mut g.conn, "COMMIT").await {
+    match g.exec(b.direct, "COMMIT").await {
         Ok(()) => {
             b.done.send_replace(Some(Ok(())));
             Ok(())
         }
         Err(e) => {
             let msg = e.to_string();
-            let _ = exec(&mut g.conn, "ROLLBACK").await;
+            let _ = g.exec(b.direct, "ROLLBACK").await;
             b.done.send_replace(Some(Err(msg)));
             Err(e)
         }
@@ -205,6 +264,8 @@ pub struct GroupTx {
     guard: OwnedMutexGuard<WriterState>,
     writer: Arc<Writer>,
     head: bool,
+    /// On the direct connection.
+    direct: bool,
     /// Committed or failed: nothing left for `Drop` to undo.
     done: bool,
 }
@@ -216,23 +277,29 @@ impl std::fmt::Debug for GroupTx {
 }
 
 impl GroupTx {
-    /// The connection, for repository calls.
-    pub(crate) fn conn(&mut self) -> &mut SqliteConnection {
-        &mut self.guard.conn
+    /// The handle for repository calls: the direct connection for a transaction begun on it
+    /// (`begin` opened it), else the sqlx one.
+    pub(crate) fn handle(&mut self) -> crate::H<'_> {
+        let st = &mut *self.guard;
+        match (&mut st.lite, self.direct) {
+            (Some(l), true) => crate::H::Lite(l),
+            _ => crate::H::Sqlite(&mut st.conn),
+        }
     }
 
     /// Commit: returns once the batch holding this transaction is durably committed.
     pub async fn commit(mut self) -> Result<(), StoreError> {
         self.done = true;
         let head = self.head;
+        let direct = self.direct;
         let g = &mut *self.guard;
-        if !head && let Err(e) = exec(&mut g.conn, "RELEASE ow_tx").await {
+        if !head && let Err(e) = g.exec(direct, "RELEASE ow_tx").await {
             fail_batch(g, e.to_string()).await;
             return Err(e);
         }
         let Some(batch) = g.batch.as_mut() else {
             // The batch was abandoned under us; make sure nothing of ours survives.
-            let _ = exec(&mut g.conn, "ROLLBACK").await;
+            let _ = g.exec(direct, "ROLLBACK").await;
             return Err(batch_error("no open batch".into()));
         };
         batch.members += 1;

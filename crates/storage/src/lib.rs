@@ -13,6 +13,7 @@
 mod db;
 mod error;
 mod group;
+mod lite;
 
 pub mod audit;
 pub mod calendar;
@@ -30,6 +31,7 @@ pub mod users;
 pub use db::{Backend, Conn, Db, DbOptions, H, SqliteDb, Tx};
 pub use error::StoreError;
 pub use group::GroupTx;
+pub use lite::LiteConn;
 
 /// Current time truncated to microseconds, the precision every back end stores exactly.
 pub fn now() -> chrono::DateTime<chrono::Utc> {

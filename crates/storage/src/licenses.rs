@@ -2,16 +2,17 @@
 //! uses (用证记录), and the outbox/inbox of upward sharing.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::db::{H, on};
+use crate::lite::args;
 use crate::{StoreError, now};
 
 // ---------------------------------------------------------------------------------------------
 // Licence types
 
 /// A licence type of the 证照目录.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct TypeRow {
     /// 证照类型代码.
     pub code: String,
@@ -64,6 +65,10 @@ pub async fn upsert_type(
 /// One licence type.
 pub async fn get_type(h: H<'_>, code: &str) -> Result<Option<TypeRow>, StoreError> {
     let sql = format!("select {TYPE_COLS} from license_types where code = $1");
+    let h = match h {
+        H::Lite(l) => return l.opt(&sql, args![code]),
+        h => h,
+    };
     Ok(on!(h, |c| sqlx::query_as::<_, TypeRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )
@@ -86,7 +91,7 @@ pub async fn list_types(h: H<'_>) -> Result<Vec<TypeRow>, StoreError> {
 // Public signing keys
 
 /// The public half of a signing key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct KeyRow {
     /// Key id.
     pub kid: String,
@@ -143,6 +148,10 @@ pub async fn retire_key(h: H<'_>, kid: &str, at: DateTime<Utc>) -> Result<(), St
 /// One key.
 pub async fn get_key(h: H<'_>, kid: &str) -> Result<Option<KeyRow>, StoreError> {
     let sql = format!("select {KEY_COLS} from signing_keys where kid = $1");
+    let h = match h {
+        H::Lite(l) => return l.opt(&sql, args![kid]),
+        h => h,
+    };
     Ok(on!(h, |c| sqlx::query_as::<_, KeyRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )
@@ -168,7 +177,7 @@ pub async fn list_keys(h: H<'_>, origin: Option<&str>) -> Result<Vec<KeyRow>, St
 // Licences
 
 /// A stored licence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct LicenseRow {
     /// Key.
     pub id: i64,
@@ -283,6 +292,38 @@ pub async fn insert(h: H<'_>, l: &NewLicense<'_>) -> Result<LicenseRow, StoreErr
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
          $19, $20, $21, 1, $22, $22) returning {LIC_COLS}"
     );
+    let h = match h {
+        H::Lite(lc) => {
+            return lc.one(
+                &sql,
+                args![
+                    l.identifier,
+                    l.type_code,
+                    l.name,
+                    l.number,
+                    l.holder_code,
+                    l.holder_name,
+                    l.issuer_code,
+                    l.issuer_name,
+                    l.issued_on,
+                    l.valid_to,
+                    l.status,
+                    l.status_reason,
+                    l.status_at,
+                    l.data,
+                    l.alg,
+                    l.kid,
+                    l.signature,
+                    l.signed_at,
+                    l.case_id,
+                    l.origin,
+                    l.supersedes,
+                    t
+                ],
+            );
+        }
+        h => h,
+    };
     Ok(on!(h, |c| sqlx::query_as::<_, LicenseRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )
@@ -442,7 +483,7 @@ pub async fn count(h: H<'_>, origin: Option<&str>) -> Result<i64, StoreError> {
 // Status history and uses
 
 /// One entry of a licence's history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct EventRow {
     /// Key.
     pub id: i64,
@@ -466,18 +507,24 @@ pub async fn insert_event(
     reason: Option<&str>,
     actor: &str,
 ) -> Result<(), StoreError> {
+    const SQL: &str = "insert into license_events (license_id, action, reason, actor, at) values ($1, $2, $3, $4, $5)";
+    let h = match h {
+        H::Lite(l) => {
+            l.exec(SQL, args![license_id, action, reason, actor, now()])?;
+            return Ok(());
+        }
+        h => h,
+    };
     on!(h, |c| {
-        sqlx::query(
-        "insert into license_events (license_id, action, reason, actor, at) values ($1, $2, $3, $4, $5)"
-    )
-    .bind(license_id)
-    .bind(action)
-    .bind(reason)
-    .bind(actor)
-    .bind(now())
-    .execute(&mut *c)
-    .await
-    .map(|_| ())
+        sqlx::query(SQL)
+            .bind(license_id)
+            .bind(action)
+            .bind(reason)
+            .bind(actor)
+            .bind(now())
+            .execute(&mut *c)
+            .await
+            .map(|_| ())
     })?;
     Ok(())
 }
@@ -495,7 +542,7 @@ pub async fn events(h: H<'_>, license_id: i64) -> Result<Vec<EventRow>, StoreErr
 }
 
 /// One use of a licence (用证记录).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct UseRow {
     /// Key.
     pub id: i64,
@@ -522,19 +569,28 @@ pub async fn insert_use(
     department: Option<&str>,
     purpose: &str,
 ) -> Result<(), StoreError> {
-    on!(h, |c| sqlx::query(
-        "insert into license_uses (license_id, case_id, used_by, department, purpose, at) \
-         values ($1, $2, $3, $4, $5, $6)"
-    )
-    .bind(license_id)
-    .bind(case_id)
-    .bind(used_by)
-    .bind(department)
-    .bind(purpose)
-    .bind(now())
-    .execute(&mut *c)
-    .await
-    .map(|_| ()))?;
+    const SQL: &str = "insert into license_uses (license_id, case_id, used_by, department, purpose, at) \
+         values ($1, $2, $3, $4, $5, $6)";
+    let h = match h {
+        H::Lite(l) => {
+            l.exec(
+                SQL,
+                args![license_id, case_id, used_by, department, purpose, now()],
+            )?;
+            return Ok(());
+        }
+        h => h,
+    };
+    on!(h, |c| sqlx::query(SQL)
+        .bind(license_id)
+        .bind(case_id)
+        .bind(used_by)
+        .bind(department)
+        .bind(purpose)
+        .bind(now())
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
     Ok(())
 }
 
@@ -553,7 +609,7 @@ pub async fn uses(h: H<'_>, license_id: i64) -> Result<Vec<UseRow>, StoreError> 
 // Upward sharing
 
 /// An event waiting to be (or already) pushed upstream.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct OutboxRow {
     /// Key (delivery order).
     pub id: i64,
@@ -584,18 +640,24 @@ pub async fn enqueue(
     body: &str,
 ) -> Result<(), StoreError> {
     let t = now();
+    const SQL: &str = "insert into license_outbox (event_id, license_id, body, attempts, next_attempt_at, created_at) \
+         values ($1, $2, $3, 0, $4, $4)";
+    let h = match h {
+        H::Lite(l) => {
+            l.exec(SQL, args![event_id, license_id, body, t])?;
+            return Ok(());
+        }
+        h => h,
+    };
     on!(h, |c| {
-        sqlx::query(
-        "insert into license_outbox (event_id, license_id, body, attempts, next_attempt_at, created_at) \
-         values ($1, $2, $3, 0, $4, $4)"
-    )
-    .bind(event_id)
-    .bind(license_id)
-    .bind(body)
-    .bind(t)
-    .execute(&mut *c)
-    .await
-    .map(|_| ())
+        sqlx::query(SQL)
+            .bind(event_id)
+            .bind(license_id)
+            .bind(body)
+            .bind(t)
+            .execute(&mut *c)
+            .await
+            .map(|_| ())
     })?;
     Ok(())
 }

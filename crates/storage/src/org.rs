@@ -1,13 +1,13 @@
 //! Regions (行政区划), departments (部门) and service windows (窗口).
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::db::{H, on};
 use crate::{StoreError, now};
 
 /// A stored region.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct RegionRow {
     /// GB/T 2260 or statistical code.
     pub code: String,
@@ -92,7 +92,7 @@ pub async fn update_region(
 }
 
 /// A stored department.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct DepartmentRow {
     /// Key.
     pub id: i64,
@@ -105,6 +105,7 @@ pub struct DepartmentRow {
     /// Region the department belongs to.
     pub region_code: String,
     /// Whether in service.
+    #[serde(deserialize_with = "crate::lite::flag")]
     pub active: bool,
     /// Optimistic-concurrency version.
     pub version: i64,
@@ -152,6 +153,10 @@ pub async fn list_departments(
 /// One department.
 pub async fn get_department(h: H<'_>, id: i64) -> Result<DepartmentRow, StoreError> {
     let sql = format!("select {DEPT_COLS} from departments where id = $1");
+    let h = match h {
+        H::Lite(l) => return l.one(&sql, crate::lite::args![id]),
+        h => h,
+    };
     Ok(on!(h, |c| sqlx::query_as::<_, DepartmentRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )
@@ -229,7 +234,7 @@ pub async fn update_department(
 }
 
 /// A stored service window.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct WindowRow {
     /// Key.
     pub id: i64,
@@ -244,6 +249,7 @@ pub struct WindowRow {
     /// Department, or none for a comprehensive window (综合窗口).
     pub department_id: Option<i64>,
     /// In service.
+    #[serde(deserialize_with = "crate::lite::flag")]
     pub active: bool,
     /// Optimistic-concurrency version.
     pub version: i64,

@@ -1,0 +1,284 @@
+//! The direct SQLite path: the case engine's hot transactions without a thread hand-off per
+//! statement.
+//!
+//! sqlx runs every SQLite statement on the connection's worker thread and hands the result
+//! back: two cross-thread wake-ups per statement (≈ 20 µs here, most of it in the kernel). A
+//! case's lifecycle runs ≈ 90 statements, so the hand-offs, not SQLite, bounded throughput
+//! (`bench/cases.md`). Transactions begun with [`crate::Db::begin_direct`] instead run on a
+//! second writer connection, opened with [rusqlite] and used synchronously by the task that
+//! holds the group-commit writer: a statement is a function call.
+//!
+//! The repository functions those transactions call have an [`H::Lite`](crate::H::Lite) arm
+//! that runs **the same SQL text** (`$n` placeholders are bound by number, as sqlx does) with
+//! arguments encoded exactly as sqlx encodes them ([`ToArg`]), and rows decoded through serde
+//! from the column names ([`LiteConn::all`]). Anything else called on a direct handle fails with
+//! a clear error rather than running on the wrong connection; the storage tests run the direct
+//! functions against rows written by sqlx and the other way round.
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use rusqlite::types::{Value, ValueRef};
+use serde::de::DeserializeOwned;
+
+use crate::StoreError;
+
+/// The direct writer connection (SQLite only).
+pub struct LiteConn {
+    conn: rusqlite::Connection,
+}
+
+impl std::fmt::Debug for LiteConn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LiteConn")
+    }
+}
+
+/// How many prepared statements the connection keeps (the hot paths use about 30).
+const STATEMENT_CACHE: usize = 128;
+
+impl LiteConn {
+    /// Open the database file with the settings of the sqlx connections: WAL, the same
+    /// `synchronous` level, foreign keys on, a 10 s busy timeout.
+    pub(crate) fn open(path: &std::path::Path, synchronous_full: bool) -> Result<Self, StoreError> {
+        let conn = rusqlite::Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.execute_batch(if synchronous_full {
+            "pragma journal_mode = wal; pragma synchronous = full; pragma foreign_keys = on;"
+        } else {
+            "pragma journal_mode = wal; pragma synchronous = normal; pragma foreign_keys = on;"
+        })?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        Ok(LiteConn { conn })
+    }
+
+    /// Run statements without arguments (transaction control).
+    pub(crate) fn batch(&self, sql: &str) -> Result<(), StoreError> {
+        Ok(self.conn.execute_batch(sql)?)
+    }
+
+    fn prepare(
+        &self,
+        sql: &str,
+        args: &[Value],
+    ) -> Result<rusqlite::CachedStatement<'_>, StoreError> {
+        let mut st = self.conn.prepare_cached(sql)?;
+        for i in 1..=st.parameter_count() {
+            // `$n` / `?n` name argument n; a bare `?` takes its position (sqlx's rule).
+            let n = match st.parameter_name(i) {
+                Some(name) => name
+                    .trim_start_matches(['$', '?'])
+                    .parse::<usize>()
+                    .map_err(|_| {
+                        StoreError::Other(format!("unsupported parameter {name} in: {sql}"))
+                    })?,
+                None => i,
+            };
+            let v = args
+                .get(n.wrapping_sub(1))
+                .ok_or_else(|| StoreError::Other(format!("no argument {n} for: {sql}")))?;
+            st.raw_bind_parameter(i, v)?;
+        }
+        Ok(st)
+    }
+
+    /// Execute a statement that returns no rows; the number of rows changed.
+    pub(crate) fn exec(&self, sql: &str, args: &[Value]) -> Result<u64, StoreError> {
+        let mut st = self.prepare(sql, args)?;
+        Ok(st.raw_execute()? as u64)
+    }
+
+    /// Every row, decoded by column name into `T` (serde).
+    pub(crate) fn all<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        args: &[Value],
+    ) -> Result<Vec<T>, StoreError> {
+        let mut st = self.prepare(sql, args)?;
+        let cols: Vec<(String, bool)> = st
+            .columns()
+            .iter()
+            .map(|c| {
+                let boolean = c
+                    .decl_type()
+                    .is_some_and(|t| t.to_ascii_lowercase().starts_with("bool"));
+                (c.name().to_string(), boolean)
+            })
+            .collect();
+        let mut rows = st.raw_query();
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let mut m = serde_json::Map::with_capacity(cols.len());
+            for (i, (name, boolean)) in cols.iter().enumerate() {
+                m.insert(name.clone(), json_of(r.get_ref(i)?, *boolean));
+            }
+            out.push(
+                serde_json::from_value(serde_json::Value::Object(m))
+                    .map_err(|e| StoreError::Other(format!("decoding a row of `{sql}`: {e}")))?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// The one row (`NotFound` if there is none).
+    pub(crate) fn one<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        args: &[Value],
+    ) -> Result<T, StoreError> {
+        self.opt(sql, args)?.ok_or(StoreError::NotFound)
+    }
+
+    /// The first row, if any.
+    pub(crate) fn opt<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        args: &[Value],
+    ) -> Result<Option<T>, StoreError> {
+        Ok(self.all(sql, args)?.into_iter().next())
+    }
+
+    /// The first two columns of the first row (`NotFound` if there is none).
+    pub(crate) fn pair<A, B>(&self, sql: &str, args: &[Value]) -> Result<(A, B), StoreError>
+    where
+        A: rusqlite::types::FromSql,
+        B: rusqlite::types::FromSql,
+    {
+        let mut st = self.prepare(sql, args)?;
+        let mut rows = st.raw_query();
+        match rows.next()? {
+            Some(r) => Ok((r.get(0)?, r.get(1)?)),
+            None => Err(StoreError::NotFound),
+        }
+    }
+
+    /// The first column of the first row (`NotFound` if there is none).
+    pub(crate) fn scalar<T: rusqlite::types::FromSql>(
+        &self,
+        sql: &str,
+        args: &[Value],
+    ) -> Result<T, StoreError> {
+        let mut st = self.prepare(sql, args)?;
+        let mut rows = st.raw_query();
+        match rows.next()? {
+            Some(r) => Ok(r.get(0)?),
+            None => Err(StoreError::NotFound),
+        }
+    }
+}
+
+fn json_of(v: ValueRef<'_>, boolean: bool) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        ValueRef::Null => J::Null,
+        ValueRef::Integer(i) if boolean => J::Bool(i != 0),
+        ValueRef::Integer(i) => J::from(i),
+        ValueRef::Real(f) => J::from(f),
+        ValueRef::Text(t) => J::String(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => J::from(b.to_vec()),
+    }
+}
+
+/// A value bound to a statement, encoded as sqlx encodes it for SQLite (so that rows written
+/// on either path read back the same on both).
+pub(crate) trait ToArg {
+    /// The SQLite value.
+    fn to_arg(&self) -> Value;
+}
+
+impl ToArg for i64 {
+    fn to_arg(&self) -> Value {
+        Value::Integer(*self)
+    }
+}
+impl ToArg for i32 {
+    fn to_arg(&self) -> Value {
+        Value::Integer(i64::from(*self))
+    }
+}
+impl ToArg for f64 {
+    fn to_arg(&self) -> Value {
+        Value::Real(*self)
+    }
+}
+impl ToArg for bool {
+    fn to_arg(&self) -> Value {
+        Value::Integer(i64::from(*self))
+    }
+}
+impl ToArg for str {
+    fn to_arg(&self) -> Value {
+        Value::Text(self.to_string())
+    }
+}
+impl ToArg for String {
+    fn to_arg(&self) -> Value {
+        Value::Text(self.clone())
+    }
+}
+impl ToArg for Vec<u8> {
+    fn to_arg(&self) -> Value {
+        Value::Blob(self.clone())
+    }
+}
+/// sqlx: `to_rfc3339_opts(SecondsFormat::AutoSi, false)`.
+impl ToArg for DateTime<Utc> {
+    fn to_arg(&self) -> Value {
+        Value::Text(self.to_rfc3339_opts(SecondsFormat::AutoSi, false))
+    }
+}
+/// sqlx: `%F`.
+impl ToArg for NaiveDate {
+    fn to_arg(&self) -> Value {
+        Value::Text(self.format("%F").to_string())
+    }
+}
+impl<T: ToArg> ToArg for Option<T> {
+    fn to_arg(&self) -> Value {
+        match self {
+            Some(v) => v.to_arg(),
+            None => Value::Null,
+        }
+    }
+}
+impl<T: ToArg + ?Sized> ToArg for &T {
+    fn to_arg(&self) -> Value {
+        (**self).to_arg()
+    }
+}
+
+/// The arguments of a direct statement: `args![a, b, …]` is `$1, $2, …`.
+macro_rules! args {
+    ($($a:expr),* $(,)?) => {
+        &[$($crate::lite::ToArg::to_arg(&$a)),*][..]
+    };
+}
+pub(crate) use args;
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match &e {
+            rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
+            rusqlite::Error::SqliteFailure(f, msg)
+                if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+            {
+                StoreError::Duplicate(msg.clone().unwrap_or_else(|| e.to_string()))
+            }
+            _ => StoreError::Sqlite(e.to_string()),
+        }
+    }
+}
+
+/// Serde: a boolean column, as SQLite returns it (an integer) or as JSON has it. Rows decoded on
+/// the direct path get an integer where the column's declared type is not known (`returning`).
+pub(crate) fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Flag {
+        Bool(bool),
+        Int(i64),
+    }
+    Ok(match <Flag as serde::Deserialize>::deserialize(d)? {
+        Flag::Bool(b) => b,
+        Flag::Int(i) => i != 0,
+    })
+}
