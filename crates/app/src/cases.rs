@@ -1346,26 +1346,26 @@ async fn decide(
         Principal::Anonymous => return Err(AppError::Unauthenticated),
     };
     let today = app.today();
-    // Reads that do not need the case lock happen before taking the writer: the task's
-    // department (for the permission check), the departments, the signer's authority and the
-    // item's review standards. Everything the decision depends on is read again under the lock.
-    let (task0, depts, signer_level, standards) = {
+    let depts = {
         let mut c = app.db.conn().await?;
-        let task0 = store::get_task(c.h(), task_id).await?;
-        if case_id.is_some_and(|c| c != task0.case_id) {
-            return Err(AppError::NotFound);
-        }
-        let depts = Depts::load(c.h(), app).await?;
-        let level = match &user {
-            Some(u) => store::sign_authority(c.h(), u.id.get()).await?,
-            None => None,
-        };
-        let standards = standards_of(c.h(), app, task0.task_code.as_deref()).await?;
-        (task0, depts, level, standards)
+        Depts::load(c.h(), app).await?
     };
+    // On SQLite the direct path makes a read inside the transaction a function call (a read on
+    // the pool is a hand-off to a worker thread), so the task, the signer's authority and the
+    // item's review standards are read here, under the writer. A refusal drops the
+    // transaction, which rolls back (nothing was written).
+    let mut tx = app.db.begin_direct().await?;
+    let task0 = store::get_task(tx.h(), task_id).await?;
+    if case_id.is_some_and(|c| c != task0.case_id) {
+        return Err(AppError::NotFound);
+    }
     let target = depts.target(task0.department_id)?;
     ctx.require(Permission::ReviewCases, &target)?;
-    let mut tx = app.db.begin_direct().await?;
+    let signer_level = match &user {
+        Some(u) => store::sign_authority(tx.h(), u.id.get()).await?,
+        None => None,
+    };
+    let standards = standards_of(tx.h(), app, task0.task_code.as_deref()).await?;
     let (mut row, mut tasks) = load_locked(tx.h(), task0.case_id).await?;
     let idx = tasks
         .iter()
