@@ -875,14 +875,16 @@ pub(crate) async fn create_case(
     }
     let summary: String = req.summary.trim().chars().take(2000).collect();
 
-    // Resolve the plan against the published catalog and read the departments before taking
-    // the writer: only the writes hold it.
-    let (mut r, depts) = {
+    let depts = {
         let mut c = app.db.conn().await?;
-        let r = resolve(c.h(), app, &req.plan).await?;
-        let depts = Depts::load(c.h(), app).await?;
-        (r, depts)
+        Depts::load(c.h(), app).await?
     };
+    // The hot paths of the engine (intake, decisions) use the direct SQLite connection: every
+    // repository call below has a direct implementation (storage::lite), and a read there is a
+    // function call, so the plan and the applicant's licences are read inside the transaction.
+    // A refusal drops it, which rolls back (nothing was written).
+    let mut tx = app.db.begin_direct().await?;
+    let mut r = resolve(tx.h(), app, &req.plan).await?;
     if let Some(p) = r.def.validate().first() {
         return Err(AppError::Domain(DomainError::field(
             "plan",
@@ -893,10 +895,8 @@ pub(crate) async fn create_case(
     let mut list = checklist_of(&r);
     apply_ticks(&mut list, &req.materials)?;
     // 免提交: materials the applicant's e-licences stand in for are taken from the library.
-    let reuses = {
-        let mut c = app.db.conn().await?;
-        crate::licenses::resolve_reuse(c.h(), applicant.as_str(), today, &mut list).await?
-    };
+    let reuses =
+        crate::licenses::resolve_reuse(tx.h(), applicant.as_str(), today, &mut list).await?;
     let assessment = IntakeAssessment::of(&list);
     let (status, action) = match channel {
         IntakeChannel::Online => (CaseStatus::PreReview, None),
@@ -905,9 +905,6 @@ pub(crate) async fn create_case(
             (CaseStatus::PreReview.apply(action)?, Some(kind))
         }
     };
-    // The hot paths of the engine (intake, decisions) use the direct SQLite connection: every
-    // repository call below has a direct implementation (storage::lite).
-    let mut tx = app.db.begin_direct().await?;
     if let PlanRef::Item(_) = &req.plan {
         r.row = item_plan_row(tx.h(), &r.def).await?;
     }

@@ -417,6 +417,10 @@ pub async fn find_usable(
         "select {LIC_COLS} from licenses where holder_code = $1 and type_code = $2 \
          and status = 'valid' and (valid_to is null or valid_to >= $3) order by id desc limit 1"
     );
+    let h = match h {
+        H::Lite(l) => return l.opt(&sql, args![holder_code, type_code, today]),
+        h => h,
+    };
     Ok(on!(h, |c| sqlx::query_as::<_, LicenseRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )

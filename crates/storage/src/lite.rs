@@ -16,7 +16,7 @@
 //! functions against rows written by sqlx and the other way round.
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
-use rusqlite::types::{Value, ValueRef};
+use rusqlite::types::Value;
 use serde::de::DeserializeOwned;
 
 use crate::StoreError;
@@ -50,9 +50,10 @@ impl LiteConn {
         Ok(LiteConn { conn })
     }
 
-    /// Run statements without arguments (transaction control).
+    /// Run one statement without arguments (transaction control), prepared once.
     pub(crate) fn batch(&self, sql: &str) -> Result<(), StoreError> {
-        Ok(self.conn.execute_batch(sql)?)
+        self.conn.prepare_cached(sql)?.raw_execute()?;
+        Ok(())
     }
 
     fn prepare(
@@ -86,7 +87,7 @@ impl LiteConn {
         Ok(st.raw_execute()? as u64)
     }
 
-    /// Every row, decoded by column name into `T` (serde).
+    /// Every row, decoded by column name into `T` (serde, straight from SQLite's values).
     pub(crate) fn all<T: DeserializeOwned>(
         &self,
         sql: &str,
@@ -106,13 +107,12 @@ impl LiteConn {
         let mut rows = st.raw_query();
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
-            let mut m = serde_json::Map::with_capacity(cols.len());
-            for (i, (name, boolean)) in cols.iter().enumerate() {
-                m.insert(name.clone(), json_of(r.get_ref(i)?, *boolean));
-            }
             out.push(
-                serde_json::from_value(serde_json::Value::Object(m))
-                    .map_err(|e| StoreError::Other(format!("decoding a row of `{sql}`: {e}")))?,
+                T::deserialize(de::RowDe {
+                    row: r,
+                    cols: &cols,
+                })
+                .map_err(|e| StoreError::Other(format!("decoding a row of `{sql}`: {e}")))?,
             );
         }
         Ok(out)
@@ -165,15 +165,92 @@ impl LiteConn {
     }
 }
 
-fn json_of(v: ValueRef<'_>, boolean: bool) -> serde_json::Value {
-    use serde_json::Value as J;
-    match v {
-        ValueRef::Null => J::Null,
-        ValueRef::Integer(i) if boolean => J::Bool(i != 0),
-        ValueRef::Integer(i) => J::from(i),
-        ValueRef::Real(f) => J::from(f),
-        ValueRef::Text(t) => J::String(String::from_utf8_lossy(t).into_owned()),
-        ValueRef::Blob(b) => J::from(b.to_vec()),
+/// A serde deserializer over one row: a map from column names to SQLite's values.
+mod de {
+    use rusqlite::types::ValueRef;
+    use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, Visitor};
+    use serde::forward_to_deserialize_any;
+
+    type Error = de::value::Error;
+
+    pub(super) struct RowDe<'a, 'r> {
+        pub(super) row: &'a rusqlite::Row<'r>,
+        /// Column names, and whether each is declared boolean.
+        pub(super) cols: &'a [(String, bool)],
+    }
+
+    impl<'de> de::Deserializer<'de> for RowDe<'_, '_> {
+        type Error = Error;
+        fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
+            v.visit_map(Columns { de: self, i: 0 })
+        }
+        forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
+            identifier ignored_any
+        }
+    }
+
+    struct Columns<'a, 'r> {
+        de: RowDe<'a, 'r>,
+        i: usize,
+    }
+
+    impl<'de> MapAccess<'de> for Columns<'_, '_> {
+        type Error = Error;
+        fn next_key_seed<K: DeserializeSeed<'de>>(
+            &mut self,
+            seed: K,
+        ) -> Result<Option<K::Value>, Error> {
+            match self.de.cols.get(self.i) {
+                Some((name, _)) => seed
+                    .deserialize(name.as_str().into_deserializer())
+                    .map(Some),
+                None => Ok(None),
+            }
+        }
+        fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+            let i = self.i;
+            self.i += 1;
+            let boolean = self.de.cols.get(i).is_some_and(|c| c.1);
+            let v = self
+                .de
+                .row
+                .get_ref(i)
+                .map_err(|e| <Error as de::Error>::custom(e.to_string()))?;
+            seed.deserialize(Val(v, boolean))
+        }
+    }
+
+    /// One value; `bool`: the column is declared boolean.
+    struct Val<'a>(ValueRef<'a>, bool);
+
+    impl<'de> de::Deserializer<'de> for Val<'_> {
+        type Error = Error;
+        fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
+            match self.0 {
+                ValueRef::Null => v.visit_unit(),
+                ValueRef::Integer(i) if self.1 => v.visit_bool(i != 0),
+                ValueRef::Integer(i) => v.visit_i64(i),
+                ValueRef::Real(f) => v.visit_f64(f),
+                ValueRef::Text(t) => match std::str::from_utf8(t) {
+                    Ok(s) => v.visit_str(s),
+                    Err(_) => v.visit_string(String::from_utf8_lossy(t).into_owned()),
+                },
+                ValueRef::Blob(b) => v.visit_bytes(b),
+            }
+        }
+        fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
+            match self.0 {
+                ValueRef::Null => v.visit_none(),
+                _ => v.visit_some(self),
+            }
+        }
+        forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
+            ignored_any
+        }
     }
 }
 
