@@ -875,28 +875,28 @@ pub(crate) async fn create_case(
     }
     let summary: String = req.summary.trim().chars().take(2000).collect();
 
-    let depts = {
-        let mut c = app.db.conn().await?;
-        Depts::load(c.h(), app).await?
+    // The hot paths of the engine (intake, decisions) use SQLite directly (storage::lite): a
+    // statement is a function call on this thread, not a hand-off to a worker thread. Reads
+    // happen before taking the writer (SQLite has one, and everything done while holding it is
+    // serial): the plan, the departments and the applicant's licences.
+    let (mut r, depts, list, reuses) = {
+        let mut c = app.db.conn_direct().await?;
+        let r = resolve(c.h(), app, &req.plan).await?;
+        if let Some(p) = r.def.validate().first() {
+            return Err(AppError::Domain(DomainError::field(
+                "plan",
+                p.zh.clone(),
+                p.en.clone(),
+            )));
+        }
+        let depts = Depts::load(c.h(), app).await?;
+        let mut list = checklist_of(&r);
+        apply_ticks(&mut list, &req.materials)?;
+        // 免提交: materials the applicant's e-licences stand in for are taken from the library.
+        let reuses =
+            crate::licenses::resolve_reuse(c.h(), applicant.as_str(), today, &mut list).await?;
+        (r, depts, list, reuses)
     };
-    // The hot paths of the engine (intake, decisions) use the direct SQLite connection: every
-    // repository call below has a direct implementation (storage::lite), and a read there is a
-    // function call, so the plan and the applicant's licences are read inside the transaction.
-    // A refusal drops it, which rolls back (nothing was written).
-    let mut tx = app.db.begin_direct().await?;
-    let mut r = resolve(tx.h(), app, &req.plan).await?;
-    if let Some(p) = r.def.validate().first() {
-        return Err(AppError::Domain(DomainError::field(
-            "plan",
-            p.zh.clone(),
-            p.en.clone(),
-        )));
-    }
-    let mut list = checklist_of(&r);
-    apply_ticks(&mut list, &req.materials)?;
-    // 免提交: materials the applicant's e-licences stand in for are taken from the library.
-    let reuses =
-        crate::licenses::resolve_reuse(tx.h(), applicant.as_str(), today, &mut list).await?;
     let assessment = IntakeAssessment::of(&list);
     let (status, action) = match channel {
         IntakeChannel::Online => (CaseStatus::PreReview, None),
@@ -905,6 +905,8 @@ pub(crate) async fn create_case(
             (CaseStatus::PreReview.apply(action)?, Some(kind))
         }
     };
+    // Every repository call in this transaction has a direct implementation.
+    let mut tx = app.db.begin_direct().await?;
     if let PlanRef::Item(_) = &req.plan {
         r.row = item_plan_row(tx.h(), &r.def).await?;
     }
@@ -1343,26 +1345,28 @@ async fn decide(
         Principal::Anonymous => return Err(AppError::Unauthenticated),
     };
     let today = app.today();
-    let depts = {
-        let mut c = app.db.conn().await?;
-        Depts::load(c.h(), app).await?
+    // Reads that do not need the case lock happen before taking the writer (everything done
+    // while holding it is serial), on SQLite directly (storage::lite: function calls, no
+    // hand-off to a worker thread): the task's department (for the permission check), the
+    // departments, the signer's authority and the item's review standards. Everything the
+    // decision depends on is read again under the lock.
+    let (task0, depts, signer_level, standards) = {
+        let mut c = app.db.conn_direct().await?;
+        let task0 = store::get_task(c.h(), task_id).await?;
+        if case_id.is_some_and(|c| c != task0.case_id) {
+            return Err(AppError::NotFound);
+        }
+        let depts = Depts::load(c.h(), app).await?;
+        let level = match &user {
+            Some(u) => store::sign_authority(c.h(), u.id.get()).await?,
+            None => None,
+        };
+        let standards = standards_of(c.h(), app, task0.task_code.as_deref()).await?;
+        (task0, depts, level, standards)
     };
-    // On SQLite the direct path makes a read inside the transaction a function call (a read on
-    // the pool is a hand-off to a worker thread), so the task, the signer's authority and the
-    // item's review standards are read here, under the writer. A refusal drops the
-    // transaction, which rolls back (nothing was written).
-    let mut tx = app.db.begin_direct().await?;
-    let task0 = store::get_task(tx.h(), task_id).await?;
-    if case_id.is_some_and(|c| c != task0.case_id) {
-        return Err(AppError::NotFound);
-    }
     let target = depts.target(task0.department_id)?;
     ctx.require(Permission::ReviewCases, &target)?;
-    let signer_level = match &user {
-        Some(u) => store::sign_authority(tx.h(), u.id.get()).await?,
-        None => None,
-    };
-    let standards = standards_of(tx.h(), app, task0.task_code.as_deref()).await?;
+    let mut tx = app.db.begin_direct().await?;
     let (mut row, mut tasks) = load_locked(tx.h(), task0.case_id).await?;
     let idx = tasks
         .iter()

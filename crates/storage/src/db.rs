@@ -155,7 +155,19 @@ impl Db {
                 .map_err(|e| {
                     StoreError::Config(format!("cannot open SQLite database {url}: {e}"))
                 })?;
-            Ok(Db::Sqlite(SqliteDb { pool, writer }))
+            let file = co.get_filename();
+            let reads =
+                (!file.as_os_str().is_empty() && file.as_os_str() != ":memory:").then(|| {
+                    Arc::new(crate::lite::ReadPool::new(
+                        file.to_path_buf(),
+                        READER_CACHE_SIZE,
+                    ))
+                });
+            Ok(Db::Sqlite(SqliteDb {
+                pool,
+                writer,
+                reads,
+            }))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let mut co = PgConnectOptions::from_str(url).map_err(|e| {
                 StoreError::Config(format!("invalid PostgreSQL URL {}: {e}", redact_url(url)))
@@ -242,6 +254,19 @@ impl Db {
         })
     }
 
+    /// A connection for the case engine's reads: on SQLite a direct reader ([`crate::lite`]):
+    /// only repository functions with a direct implementation may be called with it. On
+    /// PostgreSQL (or an in-memory SQLite database) a pooled connection.
+    pub async fn conn_direct(&self) -> Result<Conn, StoreError> {
+        match self {
+            Db::Sqlite(d) => match &d.reads {
+                Some(r) => Ok(Conn::Lite(r.get()?)),
+                None => self.conn().await,
+            },
+            Db::Postgres(_) => self.conn().await,
+        }
+    }
+
     /// Whether the database answers a trivial query.
     pub async fn ping(&self) -> Result<(), StoreError> {
         let mut c = self.conn().await?;
@@ -256,6 +281,9 @@ impl Db {
     pub async fn close(&self) {
         match self {
             Db::Sqlite(d) => {
+                if let Some(r) = &d.reads {
+                    r.close();
+                }
                 d.writer.close().await;
                 d.pool.close().await
             }
@@ -270,6 +298,8 @@ impl Db {
 pub struct SqliteDb {
     pool: SqlitePool,
     writer: Arc<Writer>,
+    /// Direct read connections (a file database only).
+    reads: Option<Arc<crate::lite::ReadPool>>,
 }
 
 impl std::ops::Deref for SqliteDb {
@@ -312,6 +342,8 @@ pub enum Conn {
     Sqlite(PoolConnection<Sqlite>),
     /// PostgreSQL connection.
     Postgres(PoolConnection<Postgres>),
+    /// SQLite direct reader ([`Db::conn_direct`]).
+    Lite(crate::lite::LiteRead),
 }
 
 impl Conn {
@@ -320,6 +352,7 @@ impl Conn {
         match self {
             Conn::Sqlite(c) => H::Sqlite(c),
             Conn::Postgres(c) => H::Postgres(c),
+            Conn::Lite(r) => H::Lite(r.conn()),
         }
     }
 }

@@ -36,7 +36,7 @@ use crate::StoreError;
 use crate::lite::LiteConn;
 
 /// Most transactions in one commit (bounds the wait of the first one).
-const MAX_BATCH: usize = 32;
+const MAX_BATCH: usize = 64;
 
 /// How long a member waits for the batch's commit before checking that someone will do it.
 const FALLBACK_WAIT: std::time::Duration = std::time::Duration::from_millis(50);

@@ -31,7 +31,7 @@ pub mod users;
 pub use db::{Backend, Conn, Db, DbOptions, H, SqliteDb, Tx};
 pub use error::StoreError;
 pub use group::GroupTx;
-pub use lite::LiteConn;
+pub use lite::{LiteConn, LiteRead};
 
 /// Current time truncated to microseconds, the precision every back end stores exactly.
 pub fn now() -> chrono::DateTime<chrono::Utc> {

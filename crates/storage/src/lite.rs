@@ -23,7 +23,8 @@ use crate::StoreError;
 
 /// The direct writer connection (SQLite only).
 pub struct LiteConn {
-    conn: rusqlite::Connection,
+    /// `None` only for a reader being returned to its pool.
+    conn: Option<rusqlite::Connection>,
 }
 
 impl std::fmt::Debug for LiteConn {
@@ -47,12 +48,32 @@ impl LiteConn {
             "pragma journal_mode = wal; pragma synchronous = normal; pragma foreign_keys = on;"
         })?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        Ok(LiteConn { conn })
+        Ok(LiteConn { conn: Some(conn) })
+    }
+
+    /// Open a read-only connection (`query_only`), with the readers' small page cache.
+    pub(crate) fn open_reader(
+        path: &std::path::Path,
+        cache_size: &str,
+    ) -> Result<Self, StoreError> {
+        let conn = rusqlite::Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.execute_batch(&format!(
+            "pragma query_only = on; pragma cache_size = {cache_size};"
+        ))?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        Ok(LiteConn { conn: Some(conn) })
+    }
+
+    fn c(&self) -> Result<&rusqlite::Connection, StoreError> {
+        self.conn
+            .as_ref()
+            .ok_or_else(|| StoreError::Other("direct connection closed".into()))
     }
 
     /// Run one statement without arguments (transaction control), prepared once.
     pub(crate) fn batch(&self, sql: &str) -> Result<(), StoreError> {
-        self.conn.prepare_cached(sql)?.raw_execute()?;
+        self.c()?.prepare_cached(sql)?.raw_execute()?;
         Ok(())
     }
 
@@ -61,7 +82,7 @@ impl LiteConn {
         sql: &str,
         args: &[Value],
     ) -> Result<rusqlite::CachedStatement<'_>, StoreError> {
-        let mut st = self.conn.prepare_cached(sql)?;
+        let mut st = self.c()?.prepare_cached(sql)?;
         for i in 1..=st.parameter_count() {
             // `$n` / `?n` name argument n; a bare `?` takes its position (sqlx's rule).
             let n = match st.parameter_name(i) {
@@ -358,4 +379,71 @@ pub(crate) fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Er
         Flag::Bool(b) => b,
         Flag::Int(i) => i != 0,
     })
+}
+
+/// Direct read connections (SQLite only), for the case engine's reads outside its transactions:
+/// a read is a function call on the caller's thread instead of a hand-off to a pooled sqlx
+/// connection's worker thread. Connections are opened on demand and kept (at most
+/// [`READERS_KEPT`] idle).
+#[derive(Debug)]
+pub(crate) struct ReadPool {
+    path: std::path::PathBuf,
+    cache_size: &'static str,
+    idle: std::sync::Mutex<Vec<LiteConn>>,
+}
+
+/// Idle direct readers kept open.
+const READERS_KEPT: usize = 8;
+
+impl ReadPool {
+    pub(crate) fn new(path: std::path::PathBuf, cache_size: &'static str) -> Self {
+        ReadPool {
+            path,
+            cache_size,
+            idle: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// A reader: an idle one, or a new one.
+    pub(crate) fn get(self: &std::sync::Arc<Self>) -> Result<LiteRead, StoreError> {
+        let kept = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let conn = match kept {
+            Some(c) => c,
+            None => LiteConn::open_reader(&self.path, self.cache_size)?,
+        };
+        Ok(LiteRead {
+            conn,
+            pool: self.clone(),
+        })
+    }
+
+    /// Close the idle readers.
+    pub(crate) fn close(&self) {
+        self.idle.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
+/// A direct reader borrowed from the [`ReadPool`]; returned to it when dropped.
+#[derive(Debug)]
+pub struct LiteRead {
+    conn: LiteConn,
+    pool: std::sync::Arc<ReadPool>,
+}
+
+impl LiteRead {
+    pub(crate) fn conn(&mut self) -> &mut LiteConn {
+        &mut self.conn
+    }
+}
+
+impl Drop for LiteRead {
+    fn drop(&mut self) {
+        let c = std::mem::replace(&mut self.conn, LiteConn { conn: None });
+        if c.conn.is_some() {
+            let mut idle = self.pool.idle.lock().unwrap_or_else(|p| p.into_inner());
+            if idle.len() < READERS_KEPT {
+                idle.push(c);
+            }
+        }
+    }
 }

@@ -142,6 +142,10 @@ pub async fn list_departments(
         "select {DEPT_COLS} from departments where ($1 is null or region_code = $1) \
          order by region_code, id"
     );
+    let h = match h {
+        H::Lite(l) => return l.all(&sql, crate::lite::args![region]),
+        h => h,
+    };
     Ok(on!(h, |c| sqlx::query_as::<_, DepartmentRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )

@@ -939,3 +939,45 @@ async fn direct_handle_refuses_functions_it_does_not_implement() {
     })
     .await;
 }
+
+/// A direct reader (`conn_direct`) sees what was committed on either path, and refuses
+/// functions without a direct implementation like the direct writer does.
+#[tokio::test]
+async fn direct_reader_sees_commits() {
+    each_backend(|db| async move {
+        let mut tx = db.begin_direct().await.unwrap();
+        let n = onewindow_storage::cases::next_counter(tx.h(), "reader")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(n, 1);
+        let mut tx = db.begin().await.unwrap();
+        org::insert_region(tx.h(), "350500", "泉州市", "city", None)
+            .await
+            .unwrap();
+        org::insert_department(
+            tx.h(),
+            &DepartmentFields {
+                name: "税务局".into(),
+                short_name: "税务".into(),
+                region_code: "350500".into(),
+                credit_code: None,
+                active: true,
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let mut c = db.conn_direct().await.unwrap();
+        let d = org::list_departments(c.h(), Some("350500")).await.unwrap();
+        assert_eq!(d.len(), 1);
+        assert!(d[0].active);
+        assert_eq!(org::get_department(c.h(), d[0].id).await.unwrap(), d[0]);
+        let r = org::list_regions(c.h()).await;
+        match db.backend() {
+            Backend::Sqlite => assert!(r.unwrap_err().to_string().contains("direct SQLite path")),
+            Backend::Postgres => assert_eq!(r.unwrap().len(), 1),
+        }
+    })
+    .await;
+}
