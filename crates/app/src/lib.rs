@@ -131,8 +131,14 @@ pub struct App {
     /// in force (held, so that its identity cannot be reused) and the last provisional year.
     /// Rebuilt only when either changes.
     case_calendar: RwLock<Option<CaseCalendar>>,
-    /// The active e-licence signing key, loaded from the key store on first use.
-    pub(crate) signer: RwLock<Option<Arc<onewindow_signing::KeyPair>>>,
+    /// The active e-licence signing key, loaded from the key store on first use, with the
+    /// stamp of the store's index it was loaded under.
+    pub(crate) signer: RwLock<
+        Option<(
+            Option<onewindow_signing::IndexStamp>,
+            Arc<onewindow_signing::KeyPair>,
+        )>,
+    >,
     /// Where uploaded and attached files are stored.
     pub objects: objects::ObjectStore,
     /// The ordered keys of the public disclosure lists, per filter, valid for one change cursor

@@ -288,10 +288,22 @@ pub async fn known_keys(app: &App) -> AppResult<Vec<PublicKey>> {
 impl App {
     /// The active signing key, loaded from the key store once and kept.
     ///
-    /// The key store's index is read on every call (one small file), so that a rotation by
-    /// `onewindow keys rotate` in another process takes effect at the next issuance: a retired
-    /// key never signs again.
+    /// Every call checks the stamp of the key store's index (one `stat`; the index is replaced
+    /// by a rename, so a rotation changes it) and reads the index again when it changed, so that
+    /// a rotation by `onewindow keys rotate` in another process takes effect at the next
+    /// issuance: a retired key never signs again.
     fn signing_key(&self) -> AppResult<Arc<KeyPair>> {
+        let stamp = onewindow_signing::FileKeyStore::index_stamp(&self.settings.keys_dir);
+        let cached = self
+            .signer
+            .read()
+            .map_err(|_| poisoned())?
+            .as_ref()
+            .filter(|(at, _)| stamp.is_some() && *at == stamp)
+            .map(|(_, k)| k.clone());
+        if let Some(k) = cached {
+            return Ok(k);
+        }
         let ks = keystore(self)?;
         let active_kid = ks
             .list()
@@ -299,10 +311,17 @@ impl App {
             .into_iter()
             .find(|k| k.status == onewindow_signing::KeyStatus::Active)
             .map(|k| k.kid);
-        if let Some(k) = self.signer.read().map_err(|_| poisoned())?.as_ref()
+        let kept = self
+            .signer
+            .read()
+            .map_err(|_| poisoned())?
+            .as_ref()
+            .map(|(_, k)| k.clone());
+        if let Some(k) = kept
             && active_kid.as_deref() == Some(k.kid())
         {
-            return Ok(k.clone());
+            *self.signer.write().map_err(|_| poisoned())? = Some((stamp, k.clone()));
+            return Ok(k);
         }
         let k = ks.active().map_err(sign_err)?.ok_or_else(|| {
             AppError::conflict(
@@ -311,7 +330,7 @@ impl App {
             )
         })?;
         let k = Arc::new(k);
-        *self.signer.write().map_err(|_| poisoned())? = Some(k.clone());
+        *self.signer.write().map_err(|_| poisoned())? = Some((stamp, k.clone()));
         Ok(k)
     }
 }

@@ -108,7 +108,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sm3::{Digest, Sm3};
 
 pub use keys::{KeyPair, PublicKey, jwk_set};
-pub use store::{FileKeyStore, KeyInfo, KeyStatus};
+pub use store::{FileKeyStore, IndexStamp, KeyInfo, KeyStatus};
 
 /// The SM2 signer ID (distinguishing identifier `ID_A` hashed into `Z_A`) used for every SM2
 /// signature and verification: the default of GB/T 35276-2017 (and GM/T 0009-2012).

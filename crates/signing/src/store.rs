@@ -81,6 +81,14 @@ pub struct FileKeyStore {
     dir: PathBuf,
 }
 
+/// A version stamp of a key store's index (see [`FileKeyStore::index_stamp`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexStamp {
+    ino: u64,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
 impl FileKeyStore {
     /// Opens the store in `dir`, creating the directory (mode 0700 on Unix, parents included)
     /// if it is missing. An existing directory's mode is left alone. An existing `index.json`
@@ -189,6 +197,22 @@ impl FileKeyStore {
 
     fn index_path(&self) -> PathBuf {
         self.dir.join(INDEX_FILE)
+    }
+
+    /// What identifies the current version of the index of the store in `dir` without reading
+    /// it: the index is only ever replaced by a rename, so a change of the file (a rotation by
+    /// another process) changes its inode and modification time. `None` if there is no index.
+    pub fn index_stamp(dir: &Path) -> Option<IndexStamp> {
+        let m = fs::metadata(dir.join(INDEX_FILE)).ok()?;
+        #[cfg(unix)]
+        let ino = std::os::unix::fs::MetadataExt::ino(&m);
+        #[cfg(not(unix))]
+        let ino = 0;
+        Some(IndexStamp {
+            ino,
+            len: m.len(),
+            modified: m.modified().ok(),
+        })
     }
 
     fn secret_path(&self, kid: &str) -> PathBuf {
@@ -402,6 +426,23 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let store = FileKeyStore::open(&tmp.path().join("keys")).unwrap();
         (tmp, store)
+    }
+
+    /// The stamp a running server checks before every signature changes with every change of
+    /// the index, however quickly one follows another, and not otherwise.
+    #[test]
+    fn index_stamp_changes_with_every_rotation() {
+        let (tmp, store) = store();
+        let dir = tmp.path().join("keys");
+        assert_eq!(FileKeyStore::index_stamp(&dir), None);
+        store.generate(Algorithm::Sm2Sm3).unwrap();
+        let a = FileKeyStore::index_stamp(&dir).unwrap();
+        assert_eq!(FileKeyStore::index_stamp(&dir), Some(a));
+        store.rotate(Algorithm::Sm2Sm3).unwrap();
+        let b = FileKeyStore::index_stamp(&dir).unwrap();
+        assert_ne!(a, b);
+        store.rotate(Algorithm::Sm2Sm3).unwrap();
+        assert_ne!(FileKeyStore::index_stamp(&dir).unwrap(), b);
     }
 
     #[test]
