@@ -426,7 +426,7 @@ impl App {
 
 /// Departments by id and by name.
 struct Depts {
-    rows: Arc<Vec<org::DepartmentRow>>,
+    rows: crate::Departments,
 }
 
 impl Depts {

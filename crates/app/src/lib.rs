@@ -32,8 +32,10 @@ use std::sync::{Arc, RwLock};
 
 use onewindow_domain::audit::{Actor, AuditAction, NewAuditEvent};
 use onewindow_domain::calendar::WorkCalendar;
+use onewindow_domain::catalog::ServiceGuide;
 use onewindow_domain::ids::{DepartmentId, UserId};
 use onewindow_domain::org::{Grants, Permission, Target};
+use onewindow_signing::KeyPair;
 use onewindow_storage::Db;
 
 pub use error::{AppError, AppResult, Problem};
@@ -133,12 +135,7 @@ pub struct App {
     case_calendar: RwLock<Option<CaseCalendar>>,
     /// The active e-licence signing key, loaded from the key store on first use, with the
     /// stamp of the store's index it was loaded under.
-    pub(crate) signer: RwLock<
-        Option<(
-            Option<onewindow_signing::IndexStamp>,
-            Arc<onewindow_signing::KeyPair>,
-        )>,
-    >,
+    pub(crate) signer: RwLock<Option<(Option<onewindow_signing::IndexStamp>, Arc<KeyPair>)>>,
     /// Where uploaded and attached files are stored.
     pub objects: objects::ObjectStore,
     /// The ordered keys of the public disclosure lists, per filter, valid for one change cursor
@@ -146,19 +143,14 @@ pub struct App {
     pub(crate) list_keys: ListKeys,
     /// Published guides, parsed, valid for one catalog change cursor (the case engine reads an
     /// item's guide at every intake and decision).
-    guides: std::sync::Mutex<(
-        i64,
-        std::collections::HashMap<String, Arc<onewindow_domain::catalog::ServiceGuide>>,
-    )>,
+    guides: std::sync::Mutex<(i64, std::collections::HashMap<String, Arc<ServiceGuide>>)>,
     /// The departments, read at most every [`DEPARTMENTS_TTL`] (or again after a change made
     /// through this node).
-    departments: std::sync::Mutex<
-        Option<(
-            std::time::Instant,
-            Arc<Vec<onewindow_storage::org::DepartmentRow>>,
-        )>,
-    >,
+    departments: std::sync::Mutex<Option<(std::time::Instant, Departments)>>,
 }
+
+/// The departments, as the case engine reads them.
+pub(crate) type Departments = Arc<Vec<onewindow_storage::org::DepartmentRow>>;
 
 /// How long the node trusts its copy of the departments when they are changed by another
 /// process (another node, or the CLI); changes made through this node apply at once.
@@ -170,11 +162,7 @@ pub(crate) type ListKeys =
 
 impl App {
     /// A published guide cached under `cursor` (see [`App::catalog_cursor`]).
-    pub(crate) fn cached_guide(
-        &self,
-        cursor: i64,
-        task_code: &str,
-    ) -> Option<Arc<onewindow_domain::catalog::ServiceGuide>> {
+    pub(crate) fn cached_guide(&self, cursor: i64, task_code: &str) -> Option<Arc<ServiceGuide>> {
         let g = self.guides.lock().unwrap_or_else(|p| p.into_inner());
         (g.0 == cursor)
             .then(|| g.1.get(task_code).cloned())
@@ -182,12 +170,7 @@ impl App {
     }
 
     /// Cache a published guide read at `cursor`; a newer cursor empties the cache.
-    pub(crate) fn cache_guide(
-        &self,
-        cursor: i64,
-        task_code: &str,
-        guide: Arc<onewindow_domain::catalog::ServiceGuide>,
-    ) {
+    pub(crate) fn cache_guide(&self, cursor: i64, task_code: &str, guide: Arc<ServiceGuide>) {
         let mut g = self.guides.lock().unwrap_or_else(|p| p.into_inner());
         if g.0 != cursor {
             *g = (cursor, Default::default());
@@ -196,9 +179,7 @@ impl App {
     }
 
     /// The departments, if read less than [`DEPARTMENTS_TTL`] ago.
-    pub(crate) fn cached_departments(
-        &self,
-    ) -> Option<Arc<Vec<onewindow_storage::org::DepartmentRow>>> {
+    pub(crate) fn cached_departments(&self) -> Option<Departments> {
         let g = self.departments.lock().unwrap_or_else(|p| p.into_inner());
         g.as_ref()
             .filter(|(at, _)| at.elapsed() < DEPARTMENTS_TTL)
@@ -206,7 +187,7 @@ impl App {
     }
 
     /// Remember the departments just read.
-    pub(crate) fn cache_departments(&self, rows: Arc<Vec<onewindow_storage::org::DepartmentRow>>) {
+    pub(crate) fn cache_departments(&self, rows: Departments) {
         *self.departments.lock().unwrap_or_else(|p| p.into_inner()) =
             Some((std::time::Instant::now(), rows));
     }

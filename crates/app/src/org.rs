@@ -76,7 +76,6 @@ pub async fn create_region(app: &App, ctx: &Ctx, code: &str, name: &str) -> AppR
     )
     .await?;
     tx.commit().await?;
-    app.departments_changed();
     Ok(row)
 }
 
@@ -106,7 +105,6 @@ pub async fn update_region(
     )
     .await?;
     tx.commit().await?;
-    app.departments_changed();
     Ok(after)
 }
 
@@ -311,7 +309,6 @@ pub async fn create_window(app: &App, ctx: &Ctx, w: WindowInput) -> AppResult<Wi
     )
     .await?;
     tx.commit().await?;
-    app.departments_changed();
     Ok(row)
 }
 
@@ -344,6 +341,5 @@ pub async fn update_window(
     )
     .await?;
     tx.commit().await?;
-    app.departments_changed();
     Ok(after)
 }

@@ -60,10 +60,13 @@ pub async fn append(mut h: H<'_>, ev: &NewAuditEvent) -> Result<AuditRecord, Sto
     let sql = format!(
         "insert into audit_events ({EV_COLS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
     );
+    let (seq, hash): (i64, String) = match &mut h {
+        H::Lite(l) => l.pair(HEAD, &[])?,
+        h => on!(h, |c| sqlx::query_as(HEAD).fetch_one(&mut **c).await)?,
+    };
+    let rec = AuditRecord::chain(ev, now(), (seq != 0).then_some((seq, hash.as_str())));
+    let new_hash = rec.hash();
     if let H::Lite(l) = &mut h {
-        let (seq, hash): (i64, String) = l.pair(HEAD, &[])?;
-        let rec = AuditRecord::chain(ev, now(), (seq != 0).then_some((seq, hash.as_str())));
-        let new_hash = rec.hash();
         l.exec(
             &sql,
             crate::lite::args![
@@ -85,15 +88,6 @@ pub async fn append(mut h: H<'_>, ev: &NewAuditEvent) -> Result<AuditRecord, Sto
         l.exec(MOVE_HEAD, crate::lite::args![rec.seq, new_hash])?;
         return Ok(rec);
     }
-    let (seq, hash): (i64, String) =
-        on!(&mut h, |c| sqlx::query_as(HEAD).fetch_one(&mut **c).await)?;
-    let prev = if seq == 0 {
-        None
-    } else {
-        Some((seq, hash.as_str()))
-    };
-    let rec = AuditRecord::chain(ev, now(), prev);
-    let new_hash = rec.hash();
     on!(&mut h, |c| sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
         .bind(rec.seq)
         .bind(rec.at)

@@ -9,7 +9,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::db::{H, on};
+use crate::db::{H, direct, on};
 use crate::lite::args;
 use crate::{StoreError, now};
 
@@ -17,10 +17,7 @@ use crate::{StoreError, now};
 pub async fn next_counter(h: H<'_>, name: &str) -> Result<i64, StoreError> {
     const SQL: &str = "insert into counters (name, value) values ($1, 1) \
          on conflict (name) do update set value = counters.value + 1 returning value";
-    let h = match h {
-        H::Lite(l) => return l.scalar(SQL, args![name]),
-        h => h,
-    };
+    direct!(h, |l| l.scalar(SQL, args![name]));
     Ok(on!(h, |c| sqlx::query_scalar::<_, i64>(SQL)
         .bind(name)
         .fetch_one(&mut *c)
@@ -98,10 +95,8 @@ pub async fn upsert_applicant(
            email = coalesce(excluded.email, applicants.email), updated_at = excluded.updated_at \
          returning {APPLICANT_COLS}"
     );
-    let h = match h {
-        H::Lite(l) => return l.one(&sql, args![id_number, id_kind, name, phone, email, t]),
-        h => h,
-    };
+    direct!(h, |l| l
+        .one(&sql, args![id_number, id_kind, name, phone, email, t]));
     Ok(on!(h, |c| sqlx::query_as::<_, ApplicantRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )
@@ -268,10 +263,7 @@ pub async fn insert_plan(
 /// The active version of a plan.
 pub async fn active_plan(h: H<'_>, code: &str) -> Result<Option<PlanRow>, StoreError> {
     let sql = format!("select {PLAN_COLS} from case_plans where code = $1 and active");
-    let h = match h {
-        H::Lite(l) => return l.opt(&sql, args![code]),
-        h => h,
-    };
+    direct!(h, |l| l.opt(&sql, args![code]));
     Ok(on!(h, |c| sqlx::query_as::<_, PlanRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )
@@ -412,54 +404,51 @@ pub async fn insert_case(h: H<'_>, r: &CaseRow) -> Result<CaseRow, StoreError> {
             + ", version, created_at, updated_at"
     );
     let t = now();
-    let h = match h {
-        H::Lite(l) => {
-            return l.one(
-                &sql,
-                args![
-                    r.case_no,
-                    r.plan_id,
-                    r.name,
-                    r.applicant_id,
-                    r.applicant_name,
-                    r.applicant_kind,
-                    r.id_number,
-                    r.contact_name,
-                    r.contact_phone,
-                    r.agent_name,
-                    r.agent_id_number,
-                    r.legal_rep,
-                    r.address,
-                    r.channel,
-                    r.window_id,
-                    r.status,
-                    r.outcome,
-                    r.delivery,
-                    r.delivery_address,
-                    r.region_code,
-                    r.lead_department_id,
-                    r.received_at,
-                    r.accepted_on,
-                    r.promised_days,
-                    r.statutory_days,
-                    r.clock_events,
-                    r.promised_due,
-                    r.statutory_due,
-                    r.current_stage,
-                    r.stage_count,
-                    r.tolerated_due,
-                    r.tolerated_open,
-                    r.materials,
-                    r.summary,
-                    r.close_reason,
-                    r.completed_at,
-                    r.intake_by,
-                    t
-                ],
-            );
-        }
-        h => h,
-    };
+    direct!(h, |l| {
+        l.one(
+            &sql,
+            args![
+                r.case_no,
+                r.plan_id,
+                r.name,
+                r.applicant_id,
+                r.applicant_name,
+                r.applicant_kind,
+                r.id_number,
+                r.contact_name,
+                r.contact_phone,
+                r.agent_name,
+                r.agent_id_number,
+                r.legal_rep,
+                r.address,
+                r.channel,
+                r.window_id,
+                r.status,
+                r.outcome,
+                r.delivery,
+                r.delivery_address,
+                r.region_code,
+                r.lead_department_id,
+                r.received_at,
+                r.accepted_on,
+                r.promised_days,
+                r.statutory_days,
+                r.clock_events,
+                r.promised_due,
+                r.statutory_due,
+                r.current_stage,
+                r.stage_count,
+                r.tolerated_due,
+                r.tolerated_open,
+                r.materials,
+                r.summary,
+                r.close_reason,
+                r.completed_at,
+                r.intake_by,
+                t
+            ],
+        )
+    });
     Ok(on!(h, |c| sqlx::query_as::<_, CaseRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )
@@ -575,10 +564,7 @@ pub async fn save_case(h: H<'_>, r: &CaseRow) -> Result<i64, StoreError> {
 /// One case.
 pub async fn get_case(h: H<'_>, id: i64) -> Result<CaseRow, StoreError> {
     let sql = format!("select {CASE_COLS} from cases where id = $1");
-    let h = match h {
-        H::Lite(l) => return l.one(&sql, args![id]),
-        h => h,
-    };
+    direct!(h, |l| l.one(&sql, args![id]));
     Ok(on!(h, |c| sqlx::query_as::<_, CaseRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )
@@ -840,10 +826,7 @@ pub async fn save_task(h: H<'_>, t: &TaskRow) -> Result<i64, StoreError> {
 /// The tasks of a case, by stage and id.
 pub async fn tasks_of(h: H<'_>, case_id: i64) -> Result<Vec<TaskRow>, StoreError> {
     let sql = format!("select {TASK_COLS} from case_tasks where case_id = $1 order by stage, id");
-    let h = match h {
-        H::Lite(l) => return l.all(&sql, args![case_id]),
-        h => h,
-    };
+    direct!(h, |l| l.all(&sql, args![case_id]));
     Ok(on!(h, |c| sqlx::query_as::<_, TaskRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )
@@ -855,10 +838,7 @@ pub async fn tasks_of(h: H<'_>, case_id: i64) -> Result<Vec<TaskRow>, StoreError
 /// One task.
 pub async fn get_task(h: H<'_>, id: i64) -> Result<TaskRow, StoreError> {
     let sql = format!("select {TASK_COLS} from case_tasks where id = $1");
-    let h = match h {
-        H::Lite(l) => return l.one(&sql, args![id]),
-        h => h,
-    };
+    direct!(h, |l| l.one(&sql, args![id]));
     Ok(on!(h, |c| sqlx::query_as::<_, TaskRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )
@@ -1000,16 +980,13 @@ pub async fn insert_event(
 ) -> Result<(), StoreError> {
     const SQL: &str =
         "insert into case_events (case_id, at, actor, action, detail) values ($1, $2, $3, $4, $5)";
-    let h = match h {
-        H::Lite(l) => {
-            l.exec(
-                SQL,
-                args![case_id, now(), actor, action, detail.to_string()],
-            )?;
-            return Ok(());
-        }
-        h => h,
-    };
+    direct!(h, |l| {
+        l.exec(
+            SQL,
+            args![case_id, now(), actor, action, detail.to_string()],
+        )?;
+        Ok(())
+    });
     on!(h, |c| sqlx::query(SQL)
         .bind(case_id)
         .bind(now())
@@ -1061,10 +1038,8 @@ pub async fn insert_notice(
 ) -> Result<NoticeRow, StoreError> {
     const SQL: &str = "insert into case_notices (case_id, kind, number, issued_at, body) values ($1, $2, $3, $4, $5) \
          returning id, case_id, kind, number, issued_at, body";
-    let h = match h {
-        H::Lite(l) => return l.one(SQL, args![case_id, kind, number, now(), body.to_string()]),
-        h => h,
-    };
+    direct!(h, |l| l
+        .one(SQL, args![case_id, kind, number, now(), body.to_string()]));
     Ok(on!(h, |c| {
         sqlx::query_as::<_, NoticeRow>(SQL)
             .bind(case_id)
@@ -1124,23 +1099,20 @@ pub struct FileRow {
 pub async fn insert_file(h: H<'_>, f: &FileRow) -> Result<i64, StoreError> {
     const SQL: &str = "insert into case_files (case_id, material, filename, media_type, size, sha256, uploaded_at) \
          values ($1, $2, $3, $4, $5, $6, $7) returning id";
-    let h = match h {
-        H::Lite(l) => {
-            return l.scalar(
-                SQL,
-                args![
-                    f.case_id,
-                    f.material,
-                    f.filename,
-                    f.media_type,
-                    f.size,
-                    f.sha256,
-                    now()
-                ],
-            );
-        }
-        h => h,
-    };
+    direct!(h, |l| {
+        l.scalar(
+            SQL,
+            args![
+                f.case_id,
+                f.material,
+                f.filename,
+                f.media_type,
+                f.size,
+                f.sha256,
+                now()
+            ],
+        )
+    });
     Ok(on!(h, |c| {
         sqlx::query_scalar::<_, i64>(SQL)
             .bind(f.case_id)
@@ -1186,10 +1158,7 @@ pub async fn set_sign_authority(
 /// A user's signing authority.
 pub async fn sign_authority(h: H<'_>, user_id: i64) -> Result<Option<String>, StoreError> {
     const SQL: &str = "select sign_authority from users where id = $1";
-    let h = match h {
-        H::Lite(l) => return l.scalar(SQL, args![user_id]),
-        h => h,
-    };
+    direct!(h, |l| l.scalar(SQL, args![user_id]));
     Ok(on!(h, |c| sqlx::query_scalar::<_, Option<String>>(SQL)
         .bind(user_id)
         .fetch_one(&mut *c)

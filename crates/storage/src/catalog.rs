@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use onewindow_domain::catalog::{ServiceGuide, VersionStatus};
 use serde::Serialize;
 
-use crate::db::{H, on};
+use crate::db::{H, direct, on};
 use crate::{StoreError, now};
 
 /// A stored catalog item (the stable identity across versions).
@@ -705,10 +705,7 @@ pub async fn public_by_task_code(
          (select id from catalog_items where task_code = $1)",
         cols_with_doc()
     );
-    let h = match h {
-        H::Lite(l) => return l.opt(&sql, crate::lite::args![task_code]),
-        h => h,
-    };
+    direct!(h, |l| l.opt(&sql, crate::lite::args![task_code]));
     Ok(on!(h, |c| sqlx::query_as::<_, VersionRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )

@@ -36,6 +36,19 @@ macro_rules! on {
         }
     };
 }
+pub(crate) use on;
+
+/// The direct-path arm of a repository function: on a direct handle ([`H::Lite`]) return
+/// `$body` with `$l` the connection; otherwise `$h` stays the handle for `on!`.
+macro_rules! direct {
+    ($h:ident, |$l:ident| $body:expr) => {
+        let $h = match $h {
+            $crate::db::H::Lite($l) => return $body,
+            h => h,
+        };
+    };
+}
+pub(crate) use direct;
 
 /// The error of a repository call that has no direct-path implementation.
 pub(crate) fn not_direct(module: &str, line: u32) -> sqlx::Error {
@@ -43,7 +56,6 @@ pub(crate) fn not_direct(module: &str, line: u32) -> sqlx::Error {
         "{module}:{line} is not available on the direct SQLite path (a transaction begun with begin_direct)"
     ))
 }
-pub(crate) use on;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -150,19 +162,17 @@ impl Db {
                 .map_err(|e| {
                     StoreError::Config(format!("cannot open SQLite database {url}: {e}"))
                 })?;
-            let writer = Writer::open(&co, opts.sqlite_synchronous_full)
+            // The direct path (storage::lite) opens its own connections: a file database only.
+            let file = co.get_filename();
+            let direct_path = (!file.as_os_str().is_empty() && file.as_os_str() != ":memory:")
+                .then(|| file.to_path_buf());
+            let writer = Writer::open(&co, direct_path.clone(), opts.sqlite_synchronous_full)
                 .await
                 .map_err(|e| {
                     StoreError::Config(format!("cannot open SQLite database {url}: {e}"))
                 })?;
-            let file = co.get_filename();
             let reads =
-                (!file.as_os_str().is_empty() && file.as_os_str() != ":memory:").then(|| {
-                    Arc::new(crate::lite::ReadPool::new(
-                        file.to_path_buf(),
-                        READER_CACHE_SIZE,
-                    ))
-                });
+                direct_path.map(|p| Arc::new(crate::lite::ReadPool::new(p, READER_CACHE_SIZE)));
             Ok(Db::Sqlite(SqliteDb {
                 pool,
                 writer,

@@ -64,7 +64,7 @@ enum Leftover {
 
 pub(crate) struct WriterState {
     conn: SqliteConnection,
-    /// The direct connection, opened on first use.
+    /// The direct connection, opened on first use ([`WriterState::lite`]).
     lite: Option<LiteConn>,
     /// Where to open it (None: an in-memory database, which has no second connection).
     lite_path: Option<std::path::PathBuf>,
@@ -83,16 +83,18 @@ impl WriterState {
         }
     }
 
+    /// The direct connection, opened on first use.
     fn lite(&mut self) -> Result<&mut LiteConn, StoreError> {
-        if self.lite.is_none() {
-            let path = self.lite_path.as_deref().ok_or_else(|| {
-                StoreError::Config("the direct SQLite path needs a database file".into())
-            })?;
-            self.lite = Some(LiteConn::open(path, self.synchronous_full)?);
-        }
-        self.lite
-            .as_mut()
-            .ok_or_else(|| StoreError::Other("direct connection missing".into()))
+        let conn = match self.lite.take() {
+            Some(c) => c,
+            None => {
+                let path = self.lite_path.as_deref().ok_or_else(|| {
+                    StoreError::Config("the direct SQLite path needs a database file".into())
+                })?;
+                LiteConn::open(path, self.synchronous_full)?
+            }
+        };
+        Ok(self.lite.insert(conn))
     }
 
     fn batch_direct(&self) -> bool {
@@ -135,14 +137,13 @@ impl Drop for QueuedGuard<'_> {
 }
 
 impl Writer {
+    /// `lite_path`: the database file, for the direct connection (`None` in memory).
     pub(crate) async fn open(
         opts: &SqliteConnectOptions,
+        lite_path: Option<std::path::PathBuf>,
         synchronous_full: bool,
     ) -> Result<Arc<Writer>, StoreError> {
         let conn = opts.connect().await?;
-        let file = opts.get_filename();
-        let lite_path = (!file.as_os_str().is_empty() && file.as_os_str() != ":memory:")
-            .then(|| file.to_path_buf());
         Ok(Arc::new(Writer {
             state: Arc::new(Mutex::new(WriterState {
                 conn,

@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::db::{H, on};
+use crate::db::{H, direct, on};
 use crate::lite::args;
 use crate::{StoreError, now};
 
@@ -65,10 +65,7 @@ pub async fn upsert_type(
 /// One licence type.
 pub async fn get_type(h: H<'_>, code: &str) -> Result<Option<TypeRow>, StoreError> {
     let sql = format!("select {TYPE_COLS} from license_types where code = $1");
-    let h = match h {
-        H::Lite(l) => return l.opt(&sql, args![code]),
-        h => h,
-    };
+    direct!(h, |l| l.opt(&sql, args![code]));
     Ok(on!(h, |c| sqlx::query_as::<_, TypeRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )
@@ -148,10 +145,7 @@ pub async fn retire_key(h: H<'_>, kid: &str, at: DateTime<Utc>) -> Result<(), St
 /// One key.
 pub async fn get_key(h: H<'_>, kid: &str) -> Result<Option<KeyRow>, StoreError> {
     let sql = format!("select {KEY_COLS} from signing_keys where kid = $1");
-    let h = match h {
-        H::Lite(l) => return l.opt(&sql, args![kid]),
-        h => h,
-    };
+    direct!(h, |l| l.opt(&sql, args![kid]));
     Ok(on!(h, |c| sqlx::query_as::<_, KeyRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )
@@ -292,38 +286,35 @@ pub async fn insert(h: H<'_>, l: &NewLicense<'_>) -> Result<LicenseRow, StoreErr
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
          $19, $20, $21, 1, $22, $22) returning {LIC_COLS}"
     );
-    let h = match h {
-        H::Lite(lc) => {
-            return lc.one(
-                &sql,
-                args![
-                    l.identifier,
-                    l.type_code,
-                    l.name,
-                    l.number,
-                    l.holder_code,
-                    l.holder_name,
-                    l.issuer_code,
-                    l.issuer_name,
-                    l.issued_on,
-                    l.valid_to,
-                    l.status,
-                    l.status_reason,
-                    l.status_at,
-                    l.data,
-                    l.alg,
-                    l.kid,
-                    l.signature,
-                    l.signed_at,
-                    l.case_id,
-                    l.origin,
-                    l.supersedes,
-                    t
-                ],
-            );
-        }
-        h => h,
-    };
+    direct!(h, |lc| {
+        lc.one(
+            &sql,
+            args![
+                l.identifier,
+                l.type_code,
+                l.name,
+                l.number,
+                l.holder_code,
+                l.holder_name,
+                l.issuer_code,
+                l.issuer_name,
+                l.issued_on,
+                l.valid_to,
+                l.status,
+                l.status_reason,
+                l.status_at,
+                l.data,
+                l.alg,
+                l.kid,
+                l.signature,
+                l.signed_at,
+                l.case_id,
+                l.origin,
+                l.supersedes,
+                t
+            ],
+        )
+    });
     Ok(on!(h, |c| sqlx::query_as::<_, LicenseRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )
@@ -417,10 +408,7 @@ pub async fn find_usable(
         "select {LIC_COLS} from licenses where holder_code = $1 and type_code = $2 \
          and status = 'valid' and (valid_to is null or valid_to >= $3) order by id desc limit 1"
     );
-    let h = match h {
-        H::Lite(l) => return l.opt(&sql, args![holder_code, type_code, today]),
-        h => h,
-    };
+    direct!(h, |l| l.opt(&sql, args![holder_code, type_code, today]));
     Ok(on!(h, |c| sqlx::query_as::<_, LicenseRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )
@@ -512,13 +500,10 @@ pub async fn insert_event(
     actor: &str,
 ) -> Result<(), StoreError> {
     const SQL: &str = "insert into license_events (license_id, action, reason, actor, at) values ($1, $2, $3, $4, $5)";
-    let h = match h {
-        H::Lite(l) => {
-            l.exec(SQL, args![license_id, action, reason, actor, now()])?;
-            return Ok(());
-        }
-        h => h,
-    };
+    direct!(h, |l| {
+        l.exec(SQL, args![license_id, action, reason, actor, now()])?;
+        Ok(())
+    });
     on!(h, |c| {
         sqlx::query(SQL)
             .bind(license_id)
@@ -575,16 +560,13 @@ pub async fn insert_use(
 ) -> Result<(), StoreError> {
     const SQL: &str = "insert into license_uses (license_id, case_id, used_by, department, purpose, at) \
          values ($1, $2, $3, $4, $5, $6)";
-    let h = match h {
-        H::Lite(l) => {
-            l.exec(
-                SQL,
-                args![license_id, case_id, used_by, department, purpose, now()],
-            )?;
-            return Ok(());
-        }
-        h => h,
-    };
+    direct!(h, |l| {
+        l.exec(
+            SQL,
+            args![license_id, case_id, used_by, department, purpose, now()],
+        )?;
+        Ok(())
+    });
     on!(h, |c| sqlx::query(SQL)
         .bind(license_id)
         .bind(case_id)
@@ -646,13 +628,10 @@ pub async fn enqueue(
     let t = now();
     const SQL: &str = "insert into license_outbox (event_id, license_id, body, attempts, next_attempt_at, created_at) \
          values ($1, $2, $3, 0, $4, $4)";
-    let h = match h {
-        H::Lite(l) => {
-            l.exec(SQL, args![event_id, license_id, body, t])?;
-            return Ok(());
-        }
-        h => h,
-    };
+    direct!(h, |l| {
+        l.exec(SQL, args![event_id, license_id, body, t])?;
+        Ok(())
+    });
     on!(h, |c| {
         sqlx::query(SQL)
             .bind(event_id)

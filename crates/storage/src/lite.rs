@@ -37,32 +37,37 @@ impl std::fmt::Debug for LiteConn {
 const STATEMENT_CACHE: usize = 128;
 
 impl LiteConn {
-    /// Open the database file with the settings of the sqlx connections: WAL, the same
-    /// `synchronous` level, foreign keys on, a 10 s busy timeout.
-    pub(crate) fn open(path: &std::path::Path, synchronous_full: bool) -> Result<Self, StoreError> {
+    /// Open the database file with the sqlx connections' 10 s busy timeout, then `pragmas`.
+    fn connect(path: &std::path::Path, pragmas: &str) -> Result<Self, StoreError> {
         let conn = rusqlite::Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.execute_batch(if synchronous_full {
-            "pragma journal_mode = wal; pragma synchronous = full; pragma foreign_keys = on;"
-        } else {
-            "pragma journal_mode = wal; pragma synchronous = normal; pragma foreign_keys = on;"
-        })?;
+        conn.execute_batch(pragmas)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(LiteConn { conn: Some(conn) })
     }
 
-    /// Open a read-only connection (`query_only`), with the readers' small page cache.
+    /// The writer: the settings of the sqlx connections (WAL, the same `synchronous` level,
+    /// foreign keys on).
+    pub(crate) fn open(path: &std::path::Path, synchronous_full: bool) -> Result<Self, StoreError> {
+        Self::connect(
+            path,
+            if synchronous_full {
+                "pragma journal_mode = wal; pragma synchronous = full; pragma foreign_keys = on;"
+            } else {
+                "pragma journal_mode = wal; pragma synchronous = normal; pragma foreign_keys = on;"
+            },
+        )
+    }
+
+    /// A read-only connection (`query_only`), with the readers' small page cache.
     pub(crate) fn open_reader(
         path: &std::path::Path,
         cache_size: &str,
     ) -> Result<Self, StoreError> {
-        let conn = rusqlite::Connection::open(path)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.execute_batch(&format!(
-            "pragma query_only = on; pragma cache_size = {cache_size};"
-        ))?;
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        Ok(LiteConn { conn: Some(conn) })
+        Self::connect(
+            path,
+            &format!("pragma query_only = on; pragma cache_size = {cache_size};"),
+        )
     }
 
     fn c(&self) -> Result<&rusqlite::Connection, StoreError> {
@@ -157,18 +162,28 @@ impl LiteConn {
         Ok(self.all(sql, args)?.into_iter().next())
     }
 
+    /// `f` of the first row (`NotFound` if there is none).
+    fn first<T>(
+        &self,
+        sql: &str,
+        args: &[Value],
+        f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let mut st = self.prepare(sql, args)?;
+        let mut rows = st.raw_query();
+        match rows.next()? {
+            Some(r) => Ok(f(r)?),
+            None => Err(StoreError::NotFound),
+        }
+    }
+
     /// The first two columns of the first row (`NotFound` if there is none).
     pub(crate) fn pair<A, B>(&self, sql: &str, args: &[Value]) -> Result<(A, B), StoreError>
     where
         A: rusqlite::types::FromSql,
         B: rusqlite::types::FromSql,
     {
-        let mut st = self.prepare(sql, args)?;
-        let mut rows = st.raw_query();
-        match rows.next()? {
-            Some(r) => Ok((r.get(0)?, r.get(1)?)),
-            None => Err(StoreError::NotFound),
-        }
+        self.first(sql, args, |r| Ok((r.get(0)?, r.get(1)?)))
     }
 
     /// The first column of the first row (`NotFound` if there is none).
@@ -177,12 +192,7 @@ impl LiteConn {
         sql: &str,
         args: &[Value],
     ) -> Result<T, StoreError> {
-        let mut st = self.prepare(sql, args)?;
-        let mut rows = st.raw_query();
-        match rows.next()? {
-            Some(r) => Ok(r.get(0)?),
-            None => Err(StoreError::NotFound),
-        }
+        self.first(sql, args, |r| r.get(0))
     }
 }
 
@@ -287,16 +297,6 @@ impl ToArg for i64 {
         Value::Integer(*self)
     }
 }
-impl ToArg for i32 {
-    fn to_arg(&self) -> Value {
-        Value::Integer(i64::from(*self))
-    }
-}
-impl ToArg for f64 {
-    fn to_arg(&self) -> Value {
-        Value::Real(*self)
-    }
-}
 impl ToArg for bool {
     fn to_arg(&self) -> Value {
         Value::Integer(i64::from(*self))
@@ -310,11 +310,6 @@ impl ToArg for str {
 impl ToArg for String {
     fn to_arg(&self) -> Value {
         Value::Text(self.clone())
-    }
-}
-impl ToArg for Vec<u8> {
-    fn to_arg(&self) -> Value {
-        Value::Blob(self.clone())
     }
 }
 /// sqlx: `to_rfc3339_opts(SecondsFormat::AutoSi, false)`.

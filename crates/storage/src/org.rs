@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::db::{H, on};
+use crate::db::{H, direct, on};
 use crate::{StoreError, now};
 
 /// A stored region.
@@ -142,10 +142,7 @@ pub async fn list_departments(
         "select {DEPT_COLS} from departments where ($1 is null or region_code = $1) \
          order by region_code, id"
     );
-    let h = match h {
-        H::Lite(l) => return l.all(&sql, crate::lite::args![region]),
-        h => h,
-    };
+    direct!(h, |l| l.all(&sql, crate::lite::args![region]));
     Ok(on!(h, |c| sqlx::query_as::<_, DepartmentRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )
@@ -157,10 +154,7 @@ pub async fn list_departments(
 /// One department.
 pub async fn get_department(h: H<'_>, id: i64) -> Result<DepartmentRow, StoreError> {
     let sql = format!("select {DEPT_COLS} from departments where id = $1");
-    let h = match h {
-        H::Lite(l) => return l.one(&sql, crate::lite::args![id]),
-        h => h,
-    };
+    direct!(h, |l| l.one(&sql, crate::lite::args![id]));
     Ok(on!(h, |c| sqlx::query_as::<_, DepartmentRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )

@@ -647,55 +647,62 @@ async fn catalog_lifecycle_and_public_reads() {
     .await;
 }
 
-/// Concurrent write transactions: each one that commits is stored and chained, each one that is
-/// dropped (an error path) leaves nothing, and the failures do not disturb their neighbours —
-/// on SQLite these share group commits (savepoints in one outer transaction).
+/// Sixty concurrent write transactions (`direct(i)`: begun with `begin_direct`): each one that
+/// commits is stored, chained and visible at once, each one that is dropped (an error path)
+/// leaves nothing, and the failures do not disturb their neighbours.
+async fn sixty_writers(db: Db, counter: &'static str, direct: fn(usize) -> bool) {
+    let mut tasks = Vec::new();
+    for i in 0..60_usize {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tx = if direct(i) {
+                db.begin_direct().await.unwrap()
+            } else {
+                db.begin().await.unwrap()
+            };
+            onewindow_storage::cases::next_counter(tx.h(), counter)
+                .await
+                .unwrap();
+            audit::append(tx.h(), &ev(i)).await.unwrap();
+            if i % 7 == 3 {
+                // A use case that fails after writing: its work must vanish.
+                tokio::task::yield_now().await;
+                drop(tx);
+                return false;
+            }
+            tx.commit().await.unwrap();
+            // Committed means visible to every other connection at once.
+            let mut c = db.conn().await.unwrap();
+            let (seq, _) = audit::head(c.h()).await.unwrap();
+            assert!(seq >= 1);
+            true
+        }));
+    }
+    let mut committed = 0_u64;
+    for t in tasks {
+        if t.await.unwrap() {
+            committed += 1;
+        }
+    }
+    assert_eq!(committed, 60 - 9);
+    assert_eq!(verify(&db).await, Ok(committed));
+    let mut tx = db.begin_direct().await.unwrap();
+    let next = onewindow_storage::cases::next_counter(tx.h(), counter)
+        .await
+        .unwrap();
+    drop(tx);
+    assert_eq!(
+        next,
+        committed as i64 + 1,
+        "rolled-back increments were undone"
+    );
+}
+
+/// Concurrent write transactions; on SQLite these share group commits (savepoints in one
+/// outer transaction).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_writes_commit_together_and_fail_alone() {
-    each_backend(|db| async move {
-        let mut tasks = Vec::new();
-        for i in 0..60_usize {
-            let db = db.clone();
-            tasks.push(tokio::spawn(async move {
-                let mut tx = db.begin().await.unwrap();
-                onewindow_storage::cases::next_counter(tx.h(), "group")
-                    .await
-                    .unwrap();
-                audit::append(tx.h(), &ev(i)).await.unwrap();
-                if i % 7 == 3 {
-                    // A use case that fails after writing: its work must vanish.
-                    tokio::task::yield_now().await;
-                    drop(tx);
-                    return false;
-                }
-                tx.commit().await.unwrap();
-                // Committed means visible to every other connection at once.
-                let mut c = db.conn().await.unwrap();
-                let (seq, _) = audit::head(c.h()).await.unwrap();
-                assert!(seq >= 1);
-                true
-            }));
-        }
-        let mut committed = 0_u64;
-        for t in tasks {
-            if t.await.unwrap() {
-                committed += 1;
-            }
-        }
-        assert_eq!(committed, 60 - 9);
-        assert_eq!(verify(&db).await, Ok(committed));
-        let mut tx = db.begin().await.unwrap();
-        let next = onewindow_storage::cases::next_counter(tx.h(), "group")
-            .await
-            .unwrap();
-        drop(tx);
-        assert_eq!(
-            next,
-            committed as i64 + 1,
-            "rolled-back increments were undone"
-        );
-    })
-    .await;
+    each_backend(|db| sixty_writers(db, "group", |_| false)).await;
 }
 
 /// A transaction dropped while an earlier one of its batch waits for the commit: the earlier
@@ -733,54 +740,22 @@ async fn a_dropped_member_does_not_strand_its_batch() {
 }
 
 /// The case engine's direct SQLite path (`begin_direct`) and ordinary transactions share the
-/// writer: interleaved, each committed one is stored and chained in the audit log, each dropped
-/// one leaves nothing (a batch of one kind is committed before one of the other kind begins).
-/// On PostgreSQL `begin_direct` is `begin`.
+/// writer: interleaved, they behave as above (a batch of one kind is committed before one of
+/// the other kind begins). On PostgreSQL `begin_direct` is `begin`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn direct_and_ordinary_transactions_interleave() {
-    each_backend(|db| async move {
-        let mut tasks = Vec::new();
-        for i in 0..60_usize {
-            let db = db.clone();
-            tasks.push(tokio::spawn(async move {
-                let mut tx = if i % 2 == 0 {
-                    db.begin_direct().await.unwrap()
-                } else {
-                    db.begin().await.unwrap()
-                };
-                onewindow_storage::cases::next_counter(tx.h(), "mixed")
-                    .await
-                    .unwrap();
-                audit::append(tx.h(), &ev(i)).await.unwrap();
-                if i % 7 == 3 {
-                    tokio::task::yield_now().await;
-                    drop(tx);
-                    return false;
-                }
-                tx.commit().await.unwrap();
-                true
-            }));
-        }
-        let mut committed = 0_u64;
-        for t in tasks {
-            if t.await.unwrap() {
-                committed += 1;
-            }
-        }
-        assert_eq!(committed, 60 - 9);
-        assert_eq!(verify(&db).await, Ok(committed));
-        let mut tx = db.begin_direct().await.unwrap();
-        let next = onewindow_storage::cases::next_counter(tx.h(), "mixed")
-            .await
-            .unwrap();
-        drop(tx);
-        assert_eq!(
-            next,
-            committed as i64 + 1,
-            "rolled-back increments were undone"
-        );
-    })
-    .await;
+    each_backend(|db| sixty_writers(db, "mixed", |i| i % 2 == 0)).await;
+}
+
+/// A department of 泉州市 (region 350500) without a credit code.
+fn department(name: &str, short_name: &str) -> DepartmentFields {
+    DepartmentFields {
+        name: name.into(),
+        short_name: short_name.into(),
+        region_code: "350500".into(),
+        credit_code: None,
+        active: true,
+    }
 }
 
 /// Rows written on the direct path read back identically through sqlx and the other way round
@@ -862,18 +837,9 @@ async fn direct_path_rows_match_sqlx_rows() {
         org::insert_region(c.h(), "350500", "泉州市", "city", None)
             .await
             .unwrap();
-        org::insert_department(
-            c.h(),
-            &DepartmentFields {
-                name: "市场监管局".into(),
-                short_name: "市场监管".into(),
-                region_code: "350500".into(),
-                credit_code: None,
-                active: true,
-            },
-        )
-        .await
-        .unwrap();
+        org::insert_department(c.h(), &department("市场监管局", "市场监管"))
+            .await
+            .unwrap();
         drop(c);
         // Written on the direct path, read through sqlx.
         let mut tx = db.begin_direct().await.unwrap();
@@ -955,18 +921,9 @@ async fn direct_reader_sees_commits() {
         org::insert_region(tx.h(), "350500", "泉州市", "city", None)
             .await
             .unwrap();
-        org::insert_department(
-            tx.h(),
-            &DepartmentFields {
-                name: "税务局".into(),
-                short_name: "税务".into(),
-                region_code: "350500".into(),
-                credit_code: None,
-                active: true,
-            },
-        )
-        .await
-        .unwrap();
+        org::insert_department(tx.h(), &department("税务局", "税务"))
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
         let mut c = db.conn_direct().await.unwrap();
         let d = org::list_departments(c.h(), Some("350500")).await.unwrap();
