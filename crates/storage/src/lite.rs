@@ -46,17 +46,11 @@ impl LiteConn {
         Ok(LiteConn { conn: Some(conn) })
     }
 
-    /// The writer: the settings of the sqlx connections (WAL, the same `synchronous` level,
-    /// foreign keys on).
-    pub(crate) fn open(path: &std::path::Path, synchronous_full: bool) -> Result<Self, StoreError> {
-        Self::connect(
-            path,
-            if synchronous_full {
-                "pragma journal_mode = wal; pragma synchronous = full; pragma foreign_keys = on;"
-            } else {
-                "pragma journal_mode = wal; pragma synchronous = normal; pragma foreign_keys = on;"
-            },
-        )
+    /// The writer: the settings of the sqlx writer connection (see [`crate::group`]: WAL,
+    /// commits without `fsync` (the group writer syncs the log itself), savepoint journals in
+    /// memory, foreign keys on).
+    pub(crate) fn open(path: &std::path::Path) -> Result<Self, StoreError> {
+        Self::connect(path, crate::group::WRITER_PRAGMAS)
     }
 
     /// A read-only connection (`query_only`), with the readers' small page cache.
