@@ -1355,6 +1355,8 @@ pub async fn push_outbox(app: &App, client: &crate::upstream::Client) -> AppResu
         if due.is_empty() {
             return Ok(report);
         }
+        // What goes upstream must not be lost here by a power failure afterwards.
+        app.db.sync_barrier().await?;
         for ev in due {
             // Strictly in order: the oldest unsent event goes first, and nothing after it
             // while it waits for its retry (an issue must not arrive after its revocation).

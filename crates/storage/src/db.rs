@@ -244,6 +244,17 @@ impl Db {
         })
     }
 
+    /// Make every transaction committed so far durable before passing what was read to the
+    /// outside world. On SQLite a batch can be read between its `COMMIT` and the `fdatasync`
+    /// that follows it outside the writer ([`crate::group`]); this is one `fdatasync` of the
+    /// log. On PostgreSQL (commits are visible only once durable) and in memory a no-op.
+    pub async fn sync_barrier(&self) -> Result<(), StoreError> {
+        match self {
+            Db::Sqlite(d) => d.writer.sync_barrier().await,
+            Db::Postgres(_) => Ok(()),
+        }
+    }
+
     /// Begin a write transaction for the case engine's hot paths. On SQLite it runs on the
     /// writer's direct connection ([`crate::lite`]): repository calls made with its handle run
     /// synchronously, and only functions with a direct implementation may be called. Group

@@ -29,7 +29,9 @@
 //! the log itself before answering (a hand-off would only add two thread wake-ups). With
 //! `sqlite_synchronous = "normal"` configured nothing is synced: members are told at `COMMIT`.
 //! Another connection can *read* a batch between its `COMMIT` and its sync; a power failure in
-//! that window loses a batch that nobody was told was committed, never one that was.
+//! that window loses a batch that nobody was told was committed, never one that was. A reader
+//! that passes what it read to the outside world (the licence outbox) first calls
+//! [`crate::Db::sync_barrier`].
 //! Checkpoints stay SQLite's automatic ones, in the `COMMIT` that crosses 1,000 pages of log
 //! (tried: a background connection checkpointing every 200 ms or 2 s was slower at one client
 //! and no faster at 64).
@@ -130,6 +132,8 @@ pub(crate) struct Writer {
     /// Transactions waiting for the writer (a commit with nobody waiting flushes at once).
     queued: AtomicUsize,
     next_batch: AtomicU64,
+    /// The log synced outside the writer (None: nothing is synced outside it).
+    log: Option<Arc<Log>>,
 }
 
 impl std::fmt::Debug for Writer {
@@ -182,7 +186,9 @@ impl Writer {
             Some(path) if synchronous_full => Some(spawn_syncer(path)?),
             _ => None,
         };
+        let log = syncer.as_ref().map(|s| s.log.clone());
         Ok(Arc::new(Writer {
+            log,
             state: Arc::new(Mutex::new(WriterState {
                 conn,
                 lite: None,
@@ -229,6 +235,20 @@ impl Writer {
             direct,
             done: false,
         })
+    }
+
+    /// Make every transaction committed so far durable, for a reader about to pass what it read
+    /// to the outside world: a batch is readable between its `COMMIT` and its sync (see the
+    /// module documentation). One `fdatasync` of the log; a no-op when commits are not synced
+    /// outside the writer.
+    pub(crate) async fn sync_barrier(&self) -> Result<(), StoreError> {
+        let Some(log) = self.log.clone() else {
+            return Ok(());
+        };
+        tokio::task::spawn_blocking(move || log.sync())
+            .await
+            .map_err(|e| StoreError::Other(format!("log sync: {e}")))?
+            .map_err(StoreError::Other)
     }
 
     /// Close the writer connection (after the last transaction).
@@ -562,6 +582,7 @@ mod tests {
         for h in handles {
             h.await.map_err(|e| StoreError::Other(e.to_string()))??;
         }
+        w.sync_barrier().await?;
         // What was answered "committed" is in the file, for a connection of its own.
         let reader = LiteConn::open(&db)?;
         let n: i64 = reader.scalar("select count(*) from t", &[])?;
