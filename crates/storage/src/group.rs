@@ -163,8 +163,8 @@ impl Drop for QueuedGuard<'_> {
 }
 
 impl Writer {
-    /// `lite_path`: the database file, for the direct connection and the background threads
-    /// (`None` in memory). `synchronous_full`: batches are synced before anyone is told they
+    /// `lite_path`: the database file, for the direct connection and the sync thread (`None`
+    /// in memory). `synchronous_full`: batches are synced before anyone is told they
     /// are committed.
     pub(crate) async fn open(
         opts: &SqliteConnectOptions,
@@ -551,7 +551,7 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_lone_commit_and_a_handed_off_batch_are_both_answered() -> Result<(), StoreError> {
         let dir = tempfile::tempdir().map_err(|e| StoreError::Other(e.to_string()))?;
         let db = dir.path().join("t.db");
@@ -560,33 +560,53 @@ mod tests {
             .create_if_missing(true)
             .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
         let w = Writer::open(&opts, Some(db.clone()), true).await?;
-        {
-            let mut tx = w.begin(true).await?;
-            if let crate::H::Lite(l) = tx.handle() {
-                l.batch("create table t (x integer)")?;
+        fn insert(tx: &mut GroupTx, x: i64) -> Result<(), StoreError> {
+            match tx.handle() {
+                crate::H::Lite(l) => l
+                    .exec("insert into t values ($1)", crate::lite::args![x])
+                    .map(drop),
+                _ => Err(StoreError::Other("not the direct connection".into())),
             }
-            tx.commit().await?;
         }
-        // Many at once: batches are handed to the sync thread; every commit is answered.
+        // A lone commit: synced by the committer.
+        let mut tx = w.begin(true).await?;
+        if let crate::H::Lite(l) = tx.handle() {
+            l.batch("create table t (x integer)")?;
+        }
+        tx.commit().await?;
+        // Hold the writer while 100 transactions queue for it: the 64th member of the batch
+        // commits it with others still waiting, so that batch goes to the sync thread.
+        let mut first = w.begin(true).await?;
+        insert(&mut first, 0)?;
         let mut handles = Vec::new();
-        for i in 0..40_i64 {
+        for i in 1..=100_i64 {
             let w = w.clone();
             handles.push(tokio::spawn(async move {
                 let mut tx = w.begin(true).await?;
-                if let crate::H::Lite(l) = tx.handle() {
-                    l.exec("insert into t values ($1)", crate::lite::args![i])?;
-                }
+                insert(&mut tx, i)?;
                 tx.commit().await
             }));
         }
+        for _ in 0..500 {
+            if w.queued.load(Ordering::SeqCst) == 100 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        assert_eq!(w.queued.load(Ordering::SeqCst), 100, "all queued");
+        first.commit().await?;
         for h in handles {
             h.await.map_err(|e| StoreError::Other(e.to_string()))??;
         }
+        assert!(
+            w.next_batch.load(Ordering::SeqCst) >= 4,
+            "the 101 transactions took at least two batches"
+        );
         w.sync_barrier().await?;
         // What was answered "committed" is in the file, for a connection of its own.
         let reader = LiteConn::open(&db)?;
         let n: i64 = reader.scalar("select count(*) from t", &[])?;
-        assert_eq!(n, 40);
+        assert_eq!(n, 101);
         w.close().await;
         Ok(())
     }
