@@ -309,7 +309,7 @@ async fn flush(g: &mut WriterState, inline: bool) -> Result<(), StoreError> {
         Ok(()) => {
             match &g.syncer {
                 Some(s) if inline => {
-                    let r = s.sync();
+                    let r = s.log.sync();
                     b.done.send_replace(Some(r.clone()));
                     r.map_err(batch_error)?;
                 }
@@ -351,12 +351,6 @@ async fn outcome(mut rx: watch::Receiver<BatchResult>) -> Result<(), StoreError>
 struct Syncer {
     tx: mpsc::Sender<watch::Sender<BatchResult>>,
     log: Arc<Log>,
-}
-
-impl Syncer {
-    fn sync(&self) -> Result<(), String> {
-        self.log.sync()
-    }
 }
 
 /// The write-ahead log file (`<db>-wal`), opened at its first sync and kept open: SQLite
