@@ -59,9 +59,19 @@ const MAX_BATCH: usize = 64;
 /// How long a member waits for the batch's commit before checking that someone will do it.
 const FALLBACK_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
 
-/// Settings of the writer's connections (both): see the module documentation.
-pub(crate) const WRITER_PRAGMAS: &str = "pragma journal_mode = wal; pragma synchronous = normal; \
-     pragma foreign_keys = on; pragma temp_store = memory;";
+/// Settings of both of the writer's connections (the sqlx one and the direct one):
+/// `synchronous = normal` because the batch is synced outside the writer (module
+/// documentation), and savepoint journals in memory (`temp_store = memory`): every member of a
+/// batch runs inside `SAVEPOINT ow_tx`, and SQLite journals the original of each page it changes
+/// there. By default that journal spills to a temporary file past 64 KiB, so most members paid a
+/// `pwrite` per page changed (measured: an eighth of the CPU of the case lifecycle benchmark).
+/// The journal lives only until `RELEASE`, a few pages.
+pub(crate) const WRITER_PRAGMAS: [(&str, &str); 4] = [
+    ("journal_mode", "wal"),
+    ("synchronous", "normal"),
+    ("foreign_keys", "on"),
+    ("temp_store", "memory"),
+];
 
 type BatchResult = Option<Result<(), String>>;
 
@@ -90,9 +100,6 @@ pub(crate) struct WriterState {
     lite: Option<LiteConn>,
     /// Where to open it (None: an in-memory database, which has no second connection).
     lite_path: Option<PathBuf>,
-    /// Makes committed batches durable and tells their members (None: in memory, or
-    /// `synchronous = normal` configured: members are told at `COMMIT`).
-    syncer: Option<Syncer>,
     batch: Option<Batch>,
     leftover: Leftover,
 }
@@ -132,8 +139,10 @@ pub(crate) struct Writer {
     /// Transactions waiting for the writer (a commit with nobody waiting flushes at once).
     queued: AtomicUsize,
     next_batch: AtomicU64,
-    /// The log synced outside the writer (None: nothing is synced outside it).
-    log: Option<Arc<Log>>,
+    /// Makes committed batches durable and tells their members (None: in memory, or
+    /// `synchronous = normal` configured: members are told at `COMMIT`). Outside the mutex, so
+    /// that [`Writer::sync_barrier`] never waits for the writer.
+    syncer: Option<Syncer>,
 }
 
 impl std::fmt::Debug for Writer {
@@ -171,29 +180,21 @@ impl Writer {
         lite_path: Option<PathBuf>,
         synchronous_full: bool,
     ) -> Result<Arc<Writer>, StoreError> {
-        // Savepoint journals in memory (`temp_store = memory`): every member of a batch runs
-        // inside `SAVEPOINT ow_tx`, and SQLite journals the original of each page it changes
-        // there. By default that journal spills to a temporary file past 64 KiB, so most
-        // members paid a `pwrite` per page changed (measured: an eighth of the CPU of the
-        // case lifecycle benchmark). The journal lives only until `RELEASE`, a few pages.
-        let conn = opts
-            .clone()
-            .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
-            .pragma("temp_store", "memory")
+        let conn = WRITER_PRAGMAS
+            .iter()
+            .fold(opts.clone(), |o, (k, v)| o.pragma(*k, *v))
             .connect()
             .await?;
         let syncer = match &lite_path {
             Some(path) if synchronous_full => Some(spawn_syncer(path)?),
             _ => None,
         };
-        let log = syncer.as_ref().map(|s| s.log.clone());
         Ok(Arc::new(Writer {
-            log,
+            syncer,
             state: Arc::new(Mutex::new(WriterState {
                 conn,
                 lite: None,
                 lite_path,
-                syncer,
                 batch: None,
                 leftover: Leftover::None,
             })),
@@ -212,7 +213,7 @@ impl Writer {
         clean_up(&mut g).await;
         if g.batch.as_ref().is_some_and(|b| b.direct != direct) {
             // The open batch is on the other connection: commit it first.
-            flush(&mut g, false).await?;
+            flush(&mut g, self.syncer.as_ref(), false).await?;
         }
         let head = g.batch.is_none();
         if head {
@@ -242,7 +243,7 @@ impl Writer {
     /// module documentation). One `fdatasync` of the log; a no-op when commits are not synced
     /// outside the writer.
     pub(crate) async fn sync_barrier(&self) -> Result<(), StoreError> {
-        let Some(log) = self.log.clone() else {
+        let Some(log) = self.syncer.as_ref().map(|s| s.log.clone()) else {
             return Ok(());
         };
         tokio::task::spawn_blocking(move || log.sync())
@@ -256,7 +257,7 @@ impl Writer {
         let mut g = self.state.lock().await;
         clean_up(&mut g).await;
         if g.batch.is_some() {
-            let _ = flush(&mut g, true).await;
+            let _ = flush(&mut g, self.syncer.as_ref(), true).await;
         }
         g.lite = None;
         let _ = exec(&mut g.conn, "PRAGMA optimize").await;
@@ -301,13 +302,17 @@ async fn fail_batch(g: &mut WriterState, msg: String) {
 /// Commit the batch; its members are told once it is durable. `inline`: nobody is waiting for
 /// the writer, so sync here rather than hand the batch to the sync thread (two thread wake-ups
 /// that a lone client would wait for on every commit).
-async fn flush(g: &mut WriterState, inline: bool) -> Result<(), StoreError> {
+async fn flush(
+    g: &mut WriterState,
+    syncer: Option<&Syncer>,
+    inline: bool,
+) -> Result<(), StoreError> {
     let Some(b) = g.batch.take() else {
         return Ok(());
     };
     match g.exec(b.direct, "COMMIT").await {
         Ok(()) => {
-            match &g.syncer {
+            match syncer {
                 Some(s) if inline => {
                     let r = s.log.sync();
                     b.done.send_replace(Some(r.clone()));
@@ -463,7 +468,7 @@ impl GroupTx {
         let mut rx = batch.done.subscribe();
         let alone = self.writer.queued.load(Ordering::SeqCst) == 0;
         if alone || batch.members >= MAX_BATCH {
-            flush(g, alone).await?;
+            flush(g, self.writer.syncer.as_ref(), alone).await?;
             drop(self);
             return outcome(rx).await;
         }
@@ -483,7 +488,7 @@ impl GroupTx {
         let mut g = writer.state.clone().lock_owned().await;
         clean_up(&mut g).await;
         if g.batch.as_ref().map(|b| b.id) == Some(id) {
-            flush(&mut g, false).await?;
+            flush(&mut g, writer.syncer.as_ref(), false).await?;
         }
         drop(g);
         // Committed (or failed) meanwhile, perhaps not yet synced: wait for the answer.
@@ -509,7 +514,7 @@ impl Drop for GroupTx {
                 let mut g = writer.state.clone().lock_owned().await;
                 clean_up(&mut g).await;
                 if g.batch.is_some() && writer.queued.load(Ordering::SeqCst) == 0 {
-                    let _ = flush(&mut g, false).await;
+                    let _ = flush(&mut g, writer.syncer.as_ref(), false).await;
                 }
             });
         }
@@ -562,8 +567,25 @@ mod tests {
                 _ => Err(StoreError::Other("not the direct connection".into())),
             }
         }
+        // Both of the writer's connections have the writer's settings.
+        let mut tx = w.begin(false).await?;
+        if let crate::H::Sqlite(c) = tx.handle() {
+            let temp: i64 = sqlx::query_scalar("pragma temp_store")
+                .fetch_one(&mut *c)
+                .await?;
+            let sync: i64 = sqlx::query_scalar("pragma synchronous")
+                .fetch_one(&mut *c)
+                .await?;
+            assert_eq!((temp, sync), (2, 1), "sqlx writer: memory, normal");
+        }
+        tx.commit().await?;
         // A lone commit: synced by the committer.
         let mut tx = w.begin(true).await?;
+        if let crate::H::Lite(l) = tx.handle() {
+            let temp: i64 = l.scalar("pragma temp_store", &[])?;
+            let sync: i64 = l.scalar("pragma synchronous", &[])?;
+            assert_eq!((temp, sync), (2, 1), "direct writer: memory, normal");
+        }
         if let crate::H::Lite(l) = tx.handle() {
             l.batch("create table t (x integer)")?;
         }

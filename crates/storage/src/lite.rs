@@ -50,7 +50,11 @@ impl LiteConn {
     /// commits without `fsync` (the group writer syncs the log itself), savepoint journals in
     /// memory, foreign keys on).
     pub(crate) fn open(path: &std::path::Path) -> Result<Self, StoreError> {
-        Self::connect(path, crate::group::WRITER_PRAGMAS)
+        let pragmas: String = crate::group::WRITER_PRAGMAS
+            .iter()
+            .map(|(k, v)| format!("pragma {k} = {v};"))
+            .collect();
+        Self::connect(path, &pragmas)
     }
 
     /// A read-only connection (`query_only`), with the readers' small page cache.
