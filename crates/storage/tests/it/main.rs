@@ -747,15 +747,19 @@ async fn direct_and_ordinary_transactions_interleave() {
     each_backend(|db| sixty_writers(db, "mixed", |i| i % 2 == 0)).await;
 }
 
-/// A department of 泉州市 (region 350500) without a credit code.
-fn department(name: &str, short_name: &str) -> DepartmentFields {
-    DepartmentFields {
+/// Store 泉州市 (region 350500) and one department of it without a credit code.
+async fn city_department(mut h: onewindow_storage::H<'_>, name: &str, short_name: &str) {
+    org::insert_region(h.re(), "350500", "泉州市", "city", None)
+        .await
+        .unwrap();
+    let d = DepartmentFields {
         name: name.into(),
         short_name: short_name.into(),
         region_code: "350500".into(),
         credit_code: None,
         active: true,
-    }
+    };
+    org::insert_department(h, &d).await.unwrap();
 }
 
 /// Rows written on the direct path read back identically through sqlx and the other way round
@@ -834,12 +838,7 @@ async fn direct_path_rows_match_sqlx_rows() {
             version: 1,
         };
         let mut c = db.conn().await.unwrap();
-        org::insert_region(c.h(), "350500", "泉州市", "city", None)
-            .await
-            .unwrap();
-        org::insert_department(c.h(), &department("市场监管局", "市场监管"))
-            .await
-            .unwrap();
+        city_department(c.h(), "市场监管局", "市场监管").await;
         drop(c);
         // Written on the direct path, read through sqlx.
         let mut tx = db.begin_direct().await.unwrap();
@@ -918,12 +917,7 @@ async fn direct_reader_sees_commits() {
         tx.commit().await.unwrap();
         assert_eq!(n, 1);
         let mut tx = db.begin().await.unwrap();
-        org::insert_region(tx.h(), "350500", "泉州市", "city", None)
-            .await
-            .unwrap();
-        org::insert_department(tx.h(), &department("税务局", "税务"))
-            .await
-            .unwrap();
+        city_department(tx.h(), "税务局", "税务").await;
         tx.commit().await.unwrap();
         let mut c = db.conn_direct().await.unwrap();
         let d = org::list_departments(c.h(), Some("350500")).await.unwrap();
