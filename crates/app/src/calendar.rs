@@ -65,8 +65,7 @@ pub async fn set_year(app: &App, ctx: &Ctx, data: YearData) -> AppResult<()> {
         .clone()
         .with_year(data.clone())
         .map_err(AppError::Domain)?;
-    let through = chrono::Datelike::year(&app.today()) + 3;
-    let cal = cal.with_provisional_years(through);
+    let cal = cal.with_provisional_years(app.provisional_through());
     let recomputed = crate::cases::recompute_all(tx.h(), &cal).await?
         + crate::requests::recompute_all(tx.h(), &cal).await?;
     audit::append(

@@ -393,7 +393,7 @@ impl App {
     /// notice assumed to have weekends only (marked provisional, shown as a warning, recomputed
     /// when the notice is loaded).
     pub fn case_calendar(&self) -> std::sync::Arc<onewindow_domain::calendar::WorkCalendar> {
-        let through = chrono::Datelike::year(&self.today()) + 3;
+        let through = self.provisional_through();
         let base = self.calendar();
         let cached = match self.case_calendar.read() {
             Ok(g) => g.clone(),
@@ -412,6 +412,14 @@ impl App {
             Err(p) => *p.into_inner() = entry,
         }
         cal
+    }
+
+    /// The last year the case calendar covers (provisionally where no notice is loaded):
+    /// three years after both the fixed and the real "today", so that data stamped with the
+    /// real date (e.g. seeded before a scenario fixed an earlier day) stays countable.
+    pub fn provisional_through(&self) -> i32 {
+        let real = chrono::Datelike::year(&(Utc::now() + Duration::hours(8)).date_naive());
+        chrono::Datelike::year(&self.today()).max(real) + 3
     }
 
     /// Fix "today" for the case clocks (scenario tests and demonstrations of past dates);

@@ -610,9 +610,14 @@ async fn seed_items(app: &App) -> AppResult<usize> {
         items::review(app, &reviewer, old, Verdict::Pass, "", None).await?;
         items::review(app, &reviewer, old, Verdict::Pass, "", None).await?;
     }
-    // Waiting in the review queue, formed 17 working days ago: the dashboard warns.
+    // Waiting in the review queue, formed 17 working days before the last working day
+    // on or before today: three working days are left, so the dashboard warns on any
+    // day of the week (counted from a weekend, 17 back from today would leave four).
     let cal = app.case_calendar();
     let mut formed = today;
+    while !cal.is_working_day(formed).unwrap_or(true) {
+        formed -= chrono::Duration::days(1);
+    }
     let mut k = 0;
     while k < 17 {
         formed -= chrono::Duration::days(1);

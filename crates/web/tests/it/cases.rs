@@ -151,7 +151,7 @@ async fn company_bundle_finishes_in_one_working_day() {
     // Completed within one working day of receipt. Both instants are wall-clock
     // stamps (the overridden "today" only moves the deadline arithmetic), so the
     // span is measured between them and not from the overridden acceptance day.
-    let cal = t.app().calendar();
+    let cal = t.app().case_calendar();
     let local = |t: chrono::DateTime<chrono::Utc>| (t + chrono::Duration::hours(8)).date_naive();
     let received = local(v.case.received_at);
     let done = local(v.case.completed_at.unwrap());

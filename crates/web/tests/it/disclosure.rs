@@ -147,7 +147,9 @@ async fn nothing_unreviewed_reaches_any_public_surface_on_every_backend() {
             .unwrap();
         assert_present(&t, id, "鹭岛", &format!("{backend} published")).await;
         let v = items::view(t.app(), &officer, id).await.unwrap();
-        let year = (Utc::now() + Duration::hours(8)).format("%Y").to_string();
+        // The index number's year is the year of publication (China time).
+        let published = v.current.published_at.unwrap() + Duration::hours(8);
+        let year = published.format("%Y").to_string();
         let no = v.item.index_no.clone().unwrap();
         assert!(
             no.starts_with("QZ00100-0600-") || no.contains(&format!("-0600-{year}-")),
@@ -607,6 +609,35 @@ async fn another_node_follows_the_change_feed() {
         items::search(&other, "茶园", vec![], 0, 5).unwrap().total,
         0
     );
+}
+
+/// The demo's waiting item warns (three working days left) whatever day the demo is
+/// seeded on: a Saturday and a National Day holiday too, where counting back 17 working
+/// days from "today" itself would leave four and no warning.
+#[tokio::test]
+async fn the_demo_deadline_warning_holds_on_weekends_and_holidays() {
+    for day in ["2026-11-28", "2026-10-03", "2026-11-26"] {
+        let t = TestApp::empty(TestDb::sqlite().await, onewindow_testkit::test_settings()).await;
+        t.app()
+            .set_today(Some(NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap()));
+        onewindow_app::demo::seed(t.app()).await.unwrap();
+        let officer = ctx(&t, "disclosure").await;
+        let desk = items::desk(t.app(), &officer).await.unwrap();
+        let budget = desk
+            .deadlines
+            .iter()
+            .find(|r| r.version.title == "2026年度部门预算公开")
+            .expect("demo item waiting");
+        assert_eq!(
+            budget.level,
+            Some((
+                onewindow_domain::disclosure::item::DeadlineLevel::Approaching,
+                3
+            )),
+            "seeded on {day}"
+        );
+        t.tdb.cleanup().await;
+    }
 }
 
 #[tokio::test]
