@@ -1340,47 +1340,74 @@ pub struct PushReport {
     pub failed: usize,
 }
 
-/// Send due outbox events upstream, oldest first; stop at the first failure so that the order
-/// (issue before status change) is kept. A failure backs off exponentially (2 s … 5 min).
+/// Send due outbox events upstream, oldest first. The order that matters is per licence (an
+/// issue must not arrive after its revocation), so an event waiting for its retry holds back only
+/// the later events of its own licence:
+/// - the upstream refuses an event (a 4xx about that event): it backs off, its licence's later
+///   events wait behind it, every other licence goes on;
+/// - the upstream cannot take anything (unreachable, 5xx, wrong token): the round stops.
+///
+/// A refused event backs off exponentially (2 s … 5 min), the link as a whole likewise (in
+/// the client); the reason is kept on the event for the operator (`onewindow license outbox`).
 pub async fn push_outbox(app: &App, client: &crate::upstream::Client) -> AppResult<PushReport> {
+    use crate::upstream::PushError;
     let Some(up) = app.settings.upstream.clone() else {
         return Ok(PushReport::default());
     };
+    if !client.link_ready() {
+        return Ok(PushReport::default());
+    }
     let mut report = PushReport::default();
+    let mut held: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    let mut after = 0;
     loop {
-        let due = {
+        let page = {
             let mut c = app.db.conn().await?;
-            store::due(c.h(), 50).await?
+            store::due(c.h(), after, 50).await?
         };
-        if due.is_empty() {
+        let Some(last) = page.last() else {
             return Ok(report);
-        }
+        };
+        after = last.id;
         // What goes upstream must not be lost here by a power failure afterwards.
         app.db.sync_barrier().await?;
-        for ev in due {
-            // Strictly in order: the oldest unsent event goes first, and nothing after it
-            // while it waits for its retry (an issue must not arrive after its revocation).
-            if ev.next_attempt_at > onewindow_storage::now() {
-                return Ok(report);
+        for ev in page {
+            if held.contains(&ev.license_id) {
+                continue;
             }
-            match client.post_event(&up, &ev.body).await {
+            if ev.next_attempt_at > onewindow_storage::now() {
+                held.insert(ev.license_id);
+                continue;
+            }
+            let result = client.post_event(&up, &ev.body).await;
+            let mut tx = app.db.begin().await?;
+            match &result {
                 Ok(()) => {
-                    let mut tx = app.db.begin().await?;
                     store::mark_sent(tx.h(), ev.id).await?;
-                    tx.commit().await?;
                     report.sent += 1;
                 }
-                Err(e) => {
+                Err(PushError::Refused(reason)) => {
                     let secs = 2i64
                         .saturating_pow(u32::try_from(ev.attempts.clamp(0, 8)).unwrap_or(8) + 1)
                         .min(300);
                     let next = onewindow_storage::now() + chrono::Duration::seconds(secs);
-                    let mut tx = app.db.begin().await?;
-                    store::mark_failed(tx.h(), ev.id, &e, next).await?;
-                    tx.commit().await?;
+                    store::mark_failed(tx.h(), ev.id, reason, next).await?;
+                    held.insert(ev.license_id);
                     report.failed += 1;
+                }
+                // Due again as soon as the link is back.
+                Err(PushError::Unavailable(reason)) => {
+                    store::mark_failed(tx.h(), ev.id, reason, ev.next_attempt_at).await?;
+                    report.failed += 1;
+                }
+            }
+            tx.commit().await?;
+            match result {
+                Err(PushError::Unavailable(_)) => {
+                    client.link_failed();
                     return Ok(report);
                 }
+                _ => client.link_up(),
             }
         }
     }
@@ -1415,7 +1442,7 @@ pub async fn run_pusher(app: Arc<App>, interval: std::time::Duration) {
 /// The oldest event still waiting to go upstream (what holds the queue), if any.
 pub async fn outbox_head(app: &App) -> AppResult<Option<OutboxRow>> {
     let mut c = app.db.conn().await?;
-    Ok(store::due(c.h(), 1).await?.into_iter().next())
+    Ok(store::due(c.h(), 0, 1).await?.into_iter().next())
 }
 
 /// Outbox counts: (waiting, sent).

@@ -645,14 +645,17 @@ pub async fn enqueue(
     Ok(())
 }
 
-/// The oldest unsent events, in order (whether each is due yet is the sender's to check: a later
-/// event must not overtake an earlier one that waits for its retry).
-pub async fn due(h: H<'_>, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
-    let sql =
-        format!("select {OUT_COLS} from license_outbox where sent_at is null order by id limit $1");
+/// The oldest unsent events after event `after` (0: from the start), in order. Whether each is
+/// due yet is the sender's to check: a later event of a licence must not overtake an earlier
+/// one that waits for its retry.
+pub async fn due(h: H<'_>, after: i64, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
+    let sql = format!(
+        "select {OUT_COLS} from license_outbox where sent_at is null and id > $1 order by id limit $2"
+    );
     Ok(on!(h, |c| sqlx::query_as::<_, OutboxRow>(
         sqlx::AssertSqlSafe(sql.clone())
     )
+    .bind(after)
     .bind(limit)
     .fetch_all(&mut *c)
     .await)?)

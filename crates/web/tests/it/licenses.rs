@@ -575,6 +575,134 @@ where
     panic!("timed out waiting for {what}");
 }
 
+/// The newest outbox event of `t`: its id and its licence's identifier.
+async fn newest_outbox_event(t: &TestApp) -> (i64, String) {
+    let row = t
+        .tdb
+        .strings(
+            "select cast(o.id as text) || ' ' || l.identifier from license_outbox o \
+             join licenses l on l.id = o.license_id order by o.id desc limit 1",
+        )
+        .await
+        .remove(0);
+    let (id, ident) = row.split_once(' ').unwrap();
+    (id.parse().unwrap(), ident.to_string())
+}
+
+/// The upstream refuses one event (a 4xx about that event, not the link): only the later events
+/// of the same licence wait behind it; other licences go on, and once the event is repaired the
+/// licence's events arrive in their order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_event_holds_back_only_its_own_licence() {
+    const TOKEN: &str = "jinjiang-county-token-0123456789";
+    let mut city_settings = test_settings();
+    city_settings.downstream = vec![("jinjiang".into(), TOKEN.into())];
+    city_settings.downstream_regions = vec![("jinjiang".into(), "350500".into())];
+    let city = TestApp::empty(db().await, city_settings).await;
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let served = serve_on(&city, port).await;
+    let mut county_settings = test_settings();
+    county_settings.upstream = Some(onewindow_app::upstream::Upstream {
+        url: format!("http://127.0.0.1:{port}"),
+        token: TOKEN.into(),
+    });
+    let county = TestApp::with_settings(db().await, county_settings).await;
+    let client = onewindow_app::upstream::Client::new();
+    let first = licenses::push_outbox(county.app(), &client).await.unwrap();
+    let demo = licenses::count(city.app(), Some("jinjiang")).await.unwrap();
+    assert!(demo >= 1 && first.failed == 0, "{first:?}");
+    // Two new licences, A then B.
+    set_up_company(&county, &company("MA9RF001")).await;
+    let (a_event, a) = newest_outbox_event(&county).await;
+    set_up_company(&county, &company("MA9RF002")).await;
+    let (_, b) = newest_outbox_event(&county).await;
+    assert_ne!(a, b);
+    // A's issue event is damaged on its way, so the city refuses it (400/422); A is cancelled
+    // meanwhile, and that status change queues behind the refused issue.
+    let original = county
+        .tdb
+        .strings(&format!(
+            "select body from license_outbox where id = {a_event}"
+        ))
+        .await
+        .remove(0);
+    county
+        .tdb
+        .exec(&format!(
+            "update license_outbox set body = '{{\"event_id\": \"damaged\"}}' where id = {a_event}"
+        ))
+        .await;
+    licenses::change_status(
+        county.app(),
+        &Ctx::operator(),
+        &a,
+        StatusAction::Cancel,
+        "企业申请注销",
+        None,
+    )
+    .await
+    .unwrap();
+    let r = licenses::push_outbox(county.app(), &client).await.unwrap();
+    assert_eq!(
+        (r.sent, r.failed),
+        (1, 1),
+        "B goes, A's issue is refused, A's cancellation waits behind it"
+    );
+    let verify = |id: &str| {
+        let url = format!("/api/v1/licenses/verify?q={id}");
+        let mut c = city.client();
+        async move {
+            c.get(&url).await.json()["result"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    assert_eq!(verify(&b).await, "valid");
+    assert_eq!(verify(&a).await, "unknown");
+    let pending = county
+        .tdb
+        .strings(
+            "select coalesce(last_error, '-') from license_outbox where sent_at is null order by id",
+        )
+        .await;
+    assert_eq!(pending.len(), 2, "{pending:?}");
+    assert!(pending[0].contains("upstream answered 4"), "{pending:?}");
+    assert_eq!(pending[1], "-", "the cancellation was not tried");
+    // Within the refused event's back-off nothing is tried again.
+    let r = licenses::push_outbox(county.app(), &client).await.unwrap();
+    assert_eq!((r.sent, r.failed), (0, 0));
+    // Repaired and due again: the issue, then the cancellation, arrive.
+    county
+        .tdb
+        .exec(&format!(
+            "update license_outbox set body = '{}', next_attempt_at = created_at where id = {a_event}",
+            original.replace('\'', "''")
+        ))
+        .await;
+    let r = licenses::push_outbox(county.app(), &client).await.unwrap();
+    assert_eq!((r.sent, r.failed), (2, 0));
+    assert_eq!(verify(&a).await, "cancelled");
+    assert_eq!(
+        licenses::count(city.app(), Some("jinjiang")).await.unwrap(),
+        demo + 2
+    );
+    // The city down: the round stops at the first event instead of trying each one, and the
+    // link waits out its back-off before anything is tried again.
+    served.stop().await;
+    set_up_company(&county, &company("MA9RF003")).await;
+    set_up_company(&county, &company("MA9RF004")).await;
+    let r = licenses::push_outbox(county.app(), &client).await.unwrap();
+    assert_eq!((r.sent, r.failed), (0, 1));
+    let r = licenses::push_outbox(county.app(), &client).await.unwrap();
+    assert_eq!((r.sent, r.failed), (0, 0), "within the link's back-off");
+    county.tdb.cleanup().await;
+    city.tdb.cleanup().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn county_licences_reach_the_city_exactly_once_across_a_city_outage() {
     const TOKEN: &str = "jinjiang-county-token-0123456789";
