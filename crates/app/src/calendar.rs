@@ -65,9 +65,11 @@ pub async fn set_year(app: &App, ctx: &Ctx, data: YearData) -> AppResult<()> {
         .clone()
         .with_year(data.clone())
         .map_err(AppError::Domain)?;
-    let cal = cal.with_provisional_years(app.provisional_through());
-    let recomputed = crate::cases::recompute_all(tx.h(), &cal).await?
-        + crate::requests::recompute_all(tx.h(), &cal).await?;
+    // The case clocks count with the weekends-only placeholders for unpublished years; the
+    // calendar in force keeps official years only (placeholders must never look official).
+    let clocks = cal.with_provisional_years(app.provisional_through());
+    let recomputed = crate::cases::recompute_all(tx.h(), &clocks).await?
+        + crate::requests::recompute_all(tx.h(), &clocks).await?;
     audit::append(
         tx.h(),
         &ctx.event(

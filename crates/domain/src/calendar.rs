@@ -97,6 +97,10 @@ fn calendar_err(zh: String, en: String) -> DomainError {
 }
 
 impl YearData {
+    /// Years for which holiday data may be loaded: the State Council has published an annual
+    /// notice since the 1999 holiday reform; nothing later than 2100 is a real notice.
+    pub const YEARS: std::ops::RangeInclusive<i32> = 1999..=2100;
+
     /// Parse a year's data from holiday-cn JSON and [`validate`](YearData::validate) it.
     pub fn from_json(json: &str) -> Result<Self, DomainError> {
         let data: Self = serde_json::from_str(json).map_err(|e| {
@@ -109,11 +113,26 @@ impl YearData {
         Ok(data)
     }
 
-    /// Check the data: every date lies in `year`, or in December of `year − 1`, or in January of
-    /// `year + 1` (holiday-cn files are keyed by the notice's year, so a block around New Year
-    /// may spill over); no date is listed twice; every entry has a holiday name.
+    /// Check the data: the year lies in [`YearData::YEARS`]; every date lies in `year`, or in
+    /// December of `year − 1`, or in January of `year + 1` (holiday-cn files are keyed by the
+    /// notice's year, so a block around New Year may spill over); no date is listed twice; every
+    /// entry has a holiday name.
     pub fn validate(&self) -> Result<(), DomainError> {
         let y = self.year;
+        if !Self::YEARS.contains(&y) {
+            return Err(calendar_err(
+                format!(
+                    "年份 {y} 超出范围：节假日安排只能载入 {}—{} 年",
+                    Self::YEARS.start(),
+                    Self::YEARS.end()
+                ),
+                format!(
+                    "year {y} is out of range: holiday data can be loaded for {}–{} only",
+                    Self::YEARS.start(),
+                    Self::YEARS.end()
+                ),
+            ));
+        }
         let mut seen = BTreeSet::new();
         for d in &self.days {
             let (dy, dm) = (d.date.year(), d.date.month());
@@ -295,8 +314,13 @@ impl WorkCalendar {
     /// 45-working-day limit started in late November would otherwise be impossible to compute).
     pub fn with_provisional_years(&self, through: i32) -> WorkCalendar {
         let mut c = self.clone();
-        let last = self.years.keys().next_back().copied().unwrap_or(through);
-        for y in (last + 1)..=through {
+        // Every missing year from the first official one on: a gap between official years
+        // (a later notice loaded before an earlier one) is provisional too.
+        let first = self.years.keys().next().copied().unwrap_or(through);
+        for y in first..=through {
+            if self.years.contains_key(&y) {
+                continue;
+            }
             c.years.insert(
                 y,
                 YearData {
@@ -551,6 +575,43 @@ mod tests {
         ] {
             assert!(!c.is_working_day(day(d)).unwrap(), "{d} should be off");
         }
+    }
+
+    #[test]
+    fn a_year_outside_real_notices_is_refused() {
+        for y in [i32::MIN, -1, 1900, 1998, 2101, i32::MAX] {
+            let data = YearData {
+                year: y,
+                source: None,
+                papers: Vec::new(),
+                days: Vec::new(),
+            };
+            let err = data.validate().unwrap_err();
+            assert!(err.message_zh().contains("超出范围"), "{y}: {err:?}");
+        }
+    }
+
+    #[test]
+    fn provisional_years_fill_gaps_between_official_ones() {
+        let last = *cal().years().last().unwrap();
+        let later = YearData {
+            year: last + 3,
+            source: None,
+            papers: Vec::new(),
+            days: Vec::new(),
+        };
+        let c = cal()
+            .with_year(later)
+            .unwrap()
+            .with_provisional_years(last + 4);
+        for y in [last + 1, last + 2, last + 4] {
+            assert!(c.is_provisional(y), "{y}");
+        }
+        assert!(!c.is_provisional(last + 3));
+        assert!(
+            c.is_working_day(day(&format!("{}-03-02", last + 2)))
+                .is_ok()
+        );
     }
 
     #[test]

@@ -245,6 +245,55 @@ async fn two_admins_editing_the_same_department_conflict() {
     assert_eq!(now.version, 2);
 }
 
+/// Loading any year's notice leaves the years nobody published unofficial (the case clocks'
+/// weekends-only placeholders never become the calendar in force), and a year outside the
+/// range of real notices is refused with a message, not a panic.
+#[tokio::test]
+async fn loading_a_year_keeps_unpublished_years_unofficial_and_refuses_absurd_years() {
+    let t = TestApp::new().await;
+    let mut c = t.login("admin").await;
+    let last = *onewindow_domain::calendar::WorkCalendar::official()
+        .unwrap()
+        .years()
+        .last()
+        .unwrap();
+    let unpublished = format!("/api/v1/calendar/is-working?date={}-01-01", last + 1);
+    assert_eq!(
+        c.get(&unpublished).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let earlier = last - 2;
+    let r = c
+        .json(
+            Method::PUT,
+            &format!("/api/v1/calendar/years/{earlier}"),
+            json!({"year": earlier, "source": "重新载入", "days": [
+                {"name": "元旦", "date": format!("{earlier}-01-01"), "isOffDay": true}
+            ]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    let r = c.get(&unpublished).await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{} became official: {}",
+        last + 1,
+        r.text
+    );
+    for year in [i64::from(i32::MAX), 99_999, 1900, -1] {
+        let r = c
+            .json(
+                Method::PUT,
+                &format!("/api/v1/calendar/years/{year}"),
+                json!({"year": year, "days": []}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{year}: {}", r.text);
+        assert!(r.text.contains("超出范围"), "{year}: {}", r.text);
+    }
+}
+
 #[tokio::test]
 async fn admin_loads_next_years_holiday_notice() {
     let t = TestApp::new().await;
