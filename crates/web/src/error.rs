@@ -61,6 +61,20 @@ impl WebError {
         AppError::NotFound.into()
     }
 
+    /// 405: the path exists but not with this method.
+    pub fn method_not_allowed() -> Self {
+        Self {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            info: ErrorInfo {
+                code: "method_not_allowed",
+                zh: "该地址不支持此请求方法".into(),
+                en: "this address does not support the request method".into(),
+                field: None,
+                problems: Vec::new(),
+            },
+        }
+    }
+
     /// 403 for a failed CSRF check.
     pub fn csrf() -> Self {
         Self {

@@ -119,6 +119,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::router())
         .merge(api::router())
+        // After every route is registered: a known path asked with a method it does not serve
+        // answers a 405 that the error renderer writes like any other error (JSON under
+        // `/api/`, an HTML page elsewhere); axum still adds the `Allow` header.
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(fallback)
         .layer(CatchPanicLayer::new())
         .layer(axum::middleware::from_fn_with_state(
@@ -163,6 +167,10 @@ pub fn router(state: AppState) -> Router {
 
 async fn fallback() -> error::WebError {
     error::WebError::not_found()
+}
+
+async fn method_not_allowed() -> error::WebError {
+    error::WebError::method_not_allowed()
 }
 
 /// Serve until Ctrl-C / SIGTERM on an already-bound listener (bind first so that callers, and

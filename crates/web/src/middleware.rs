@@ -252,6 +252,19 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
                 problems: Vec::new(),
             }
         }
+        // Under `/api/` every error is `{code, message}`: a bodiless or plain-text 4xx made
+        // below the handlers (an extractor's own rejection, e.g. a body over the size limit)
+        // gets a generic message for its status. A JSON body is the handler's own answer.
+        None if is_api
+            && status.is_client_error()
+            && !resp
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("application/json")) =>
+        {
+            client_error_info(status)
+        }
         None => return resp,
     };
     let (parts, _) = resp.into_parts();
@@ -306,6 +319,43 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         }
     }
     out
+}
+
+/// A generic error body for a 4xx that carries none of its own.
+fn client_error_info(status: axum::http::StatusCode) -> ErrorInfo {
+    use axum::http::StatusCode as S;
+    let (code, zh, en) = match status {
+        S::METHOD_NOT_ALLOWED => return crate::error::WebError::method_not_allowed().info,
+        S::BAD_REQUEST => ("bad_request", "请求格式错误", "the request is malformed"),
+        S::REQUEST_TIMEOUT => ("request_timeout", "请求超时", "the request timed out"),
+        S::PAYLOAD_TOO_LARGE => (
+            "payload_too_large",
+            "请求内容过大",
+            "the request body is too large",
+        ),
+        S::URI_TOO_LONG => (
+            "uri_too_long",
+            "请求地址过长",
+            "the request URI is too long",
+        ),
+        S::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            "不支持该请求内容类型",
+            "the request content type is not supported",
+        ),
+        _ => (
+            "bad_request",
+            "请求无法处理",
+            "the request cannot be processed",
+        ),
+    };
+    ErrorInfo {
+        code,
+        zh: zh.into(),
+        en: en.into(),
+        field: None,
+        problems: Vec::new(),
+    }
 }
 
 /// Insert the site name into extensions.

@@ -340,3 +340,79 @@ async fn admin_loads_next_years_holiday_notice() {
     let ev = c.get("/api/v1/audit?action=calendar.year_set").await.json();
     assert_eq!(ev[0]["object_id"], "2027");
 }
+
+#[tokio::test]
+async fn a_wrong_method_answers_a_json_error_with_the_allowed_methods() {
+    let t = TestApp::new().await;
+    let mut c = t.client();
+    for (method, path, allowed) in [
+        (Method::GET, "/api/v1/id/check", "POST"),
+        (Method::PUT, "/api/v1/regions", "POST"),
+        (Method::PATCH, "/api/v1/catalog/items/1", "GET"),
+    ] {
+        let r = c.send(method.clone(), path, None, String::new()).await;
+        assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert!(
+            r.header("allow").is_some_and(|a| a.contains(allowed)),
+            "{method} {path}: Allow {:?}",
+            r.header("allow")
+        );
+        assert!(
+            r.header("content-type")
+                .is_some_and(|v| v.starts_with("application/json")),
+            "{method} {path}: {:?}",
+            r.header("content-type")
+        );
+        let j = r.json();
+        assert_eq!(j["code"], "method_not_allowed", "{method} {path}: {j}");
+        assert!(
+            j["message"].as_str().unwrap().contains("请求方法"),
+            "Chinese by default: {j}"
+        );
+    }
+    let r = c
+        .send(Method::GET, "/api/v1/id/check?lang=en", None, String::new())
+        .await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(
+        r.json()["message"].as_str().unwrap().contains("method"),
+        "{}",
+        r.text
+    );
+    let mut en = t.client();
+    en.headers.push(("accept-language".into(), "en".into()));
+    let r = en
+        .send(Method::PUT, "/api/v1/regions", None, String::new())
+        .await;
+    assert!(
+        r.json()["message"].as_str().unwrap().contains("method"),
+        "{}",
+        r.text
+    );
+    // A page answers the same error as an HTML page, not an empty body.
+    let r = t
+        .client()
+        .send(Method::DELETE, "/login", None, String::new())
+        .await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(r.header("allow").is_some());
+    assert!(r.text.contains("<html"), "{}", r.text);
+}
+
+#[tokio::test]
+async fn an_api_body_over_the_limit_answers_a_json_error() {
+    let t = TestApp::new().await;
+    let r = t
+        .client()
+        .send(
+            Method::POST,
+            "/api/v1/licenses/verify",
+            Some("application/json"),
+            vec![b' '; 3 * 1024 * 1024],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let j = r.json();
+    assert_eq!(j["code"], "payload_too_large", "{j}");
+    assert!(j["message"].as_str().unwrap().contains("过大"), "{j}");
+}
