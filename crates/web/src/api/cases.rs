@@ -58,6 +58,7 @@ pub async fn intake(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FindQuery {
     /// 办件编号.
     no: String,
@@ -191,6 +192,7 @@ pub async fn bundles(State(st): State<AppState>) -> Result<Json<Value>, WebError
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ChecklistQuery {
     /// `bundle:<code>` or `item:<实施编码>`.
     plan: String,
@@ -220,6 +222,7 @@ pub async fn checklist(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TrackQuery {
     /// 办件编号.
     no: String,

@@ -88,6 +88,7 @@ pub struct ItemPage {
 
 /// List filters.
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Hall (machine name or Chinese label).
     pub hall: Option<String>,
@@ -310,6 +311,7 @@ pub async fn get_item(
 
 /// Search query.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Words, e.g. 开办企业.
     pub q: String,
@@ -414,6 +416,7 @@ pub async fn search(
 
 /// Change-feed query.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ChangesQuery {
     /// Cursor: changes after this (0 = from the start).
     pub since: Option<i64>,
@@ -677,6 +680,7 @@ pub async fn history(
 
 /// Diff query.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DiffQuery {
     /// Older version id.
     pub a: i64,

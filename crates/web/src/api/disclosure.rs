@@ -18,6 +18,7 @@ use crate::pages::bad;
 
 /// Search query.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Words to look for (Chinese is segmented into words; every word must match).
     #[serde(default)]
@@ -119,6 +120,7 @@ pub async fn search(
 
 /// List query.
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Column machine name.
     pub column: Option<String>,

@@ -39,6 +39,7 @@ pub struct IdCheckResponse {
 
 /// Query of the due-date calculator.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CalendarAddQuery {
     /// Start date `YYYY-MM-DD` (not counted).
     pub date: String,
@@ -72,6 +73,7 @@ pub struct CalendarAddResponse {
 
 /// Query of the working-day check.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct IsWorkingQuery {
     /// Date `YYYY-MM-DD`.
     pub date: String,
@@ -148,6 +150,7 @@ pub struct DepartmentBody {
 
 /// Query of the department list.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DepartmentsQuery {
     /// Only departments of this region.
     pub region: Option<String>,
@@ -272,6 +275,7 @@ pub struct MeDto {
 
 /// Query of the audit trail.
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Exact action, or a prefix ending in `.`.
     pub action: Option<String>,

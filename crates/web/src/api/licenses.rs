@@ -17,6 +17,7 @@ use crate::pages::bad;
 
 /// Verification query.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct VerifyParams {
     /// The licence identifier (证照标识), or the text of its QR code.
     pub q: String,

@@ -416,3 +416,73 @@ async fn an_api_body_over_the_limit_answers_a_json_error() {
     assert_eq!(j["code"], "payload_too_large", "{j}");
     assert!(j["message"].as_str().unwrap().contains("过大"), "{j}");
 }
+
+/// Every parameter the OpenAPI document declares `in: path` is a `{name}` of its path template,
+/// and query parameters are declared `in: query`, required only when they are.
+#[tokio::test]
+async fn openapi_parameters_are_where_the_request_carries_them() {
+    let t = TestApp::new().await;
+    let doc = t.client().get("/api/v1/openapi.json").await.json();
+    let paths = doc["paths"].as_object().unwrap();
+    let mut checked = 0;
+    for (template, ops) in paths {
+        for (method, op) in ops.as_object().unwrap() {
+            let Some(params) = op.get("parameters").and_then(|p| p.as_array()) else {
+                continue;
+            };
+            for p in params {
+                let name = p["name"].as_str().unwrap();
+                match p["in"].as_str().unwrap() {
+                    "path" => {
+                        assert!(
+                            template.contains(&format!("{{{name}}}")),
+                            "{method} {template}: path parameter {name} is not in the template"
+                        );
+                        assert_eq!(p["required"], true, "{method} {template} {name}");
+                    }
+                    "query" => {}
+                    other => panic!("{method} {template}: {name} in {other}"),
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 20, "only {checked} parameters");
+    let params = |path: &str| -> Vec<serde_json::Value> {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let search = params("/api/v1/disclosure/search");
+    let find = |ps: &[serde_json::Value], n: &str| {
+        ps.iter()
+            .find(|p| p["name"] == n)
+            .cloned()
+            .unwrap_or_else(|| panic!("{n} missing"))
+    };
+    let q = find(&search, "q");
+    assert_eq!(q["in"], "query");
+    let limit = find(&search, "limit");
+    assert_eq!(limit["in"], "query");
+    assert_ne!(limit["required"], true, "an optional limit: {limit}");
+    let audit = params("/api/v1/audit");
+    for n in [
+        "action",
+        "actor",
+        "object_type",
+        "object_id",
+        "before",
+        "limit",
+    ] {
+        let p = find(&audit, n);
+        assert_eq!(p["in"], "query", "{p}");
+        assert_ne!(p["required"], true, "{p}");
+    }
+    let add = params("/api/v1/calendar/add");
+    assert_eq!(
+        find(&add, "date")["required"],
+        true,
+        "a required query field"
+    );
+}
