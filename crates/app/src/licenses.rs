@@ -794,6 +794,33 @@ pub enum FileProblem {
     Signature(String),
 }
 
+impl FileProblem {
+    /// The finding in Chinese, for the verification page and API (the `Display` text is
+    /// English, for the command line and logs).
+    pub fn message_zh(&self) -> String {
+        match self {
+            FileProblem::File(ExportProblem::Unreadable(_)) => {
+                "文件不是可读取的电子证照导出文件".into()
+            }
+            FileProblem::File(ExportProblem::Format(f)) => {
+                format!("文件格式 {f} 无法识别（应为 {EXPORT_FORMAT}）")
+            }
+            FileProblem::File(ExportProblem::NotCanonical) => {
+                "文件已被改动：与导出时的规范格式不一致".into()
+            }
+            FileProblem::File(ExportProblem::Identifier(_)) => {
+                "证照标识无效，或与文件中的证照数据不符".into()
+            }
+            FileProblem::UnknownKey(kid) => format!("签名密钥 {kid} 不在已公布的密钥中"),
+            FileProblem::Algorithm(alg, kid, key_alg) => {
+                format!("文件声明的签名算法 {alg} 与密钥 {kid} 的算法 {key_alg} 不符")
+            }
+            FileProblem::SignatureEncoding => "签名值不是有效的 base64".into(),
+            FileProblem::Signature(_) => "签名与证照数据不符：文件内容在签发后被改动".into(),
+        }
+    }
+}
+
 /// Verify an exported licence offline with only public keys: format and canonical form,
 /// identifier and check character, and the signature over the data. Returns the licence's data;
 /// whether it has expired is for the caller to say (it needs a date).
@@ -822,10 +849,19 @@ pub fn verify_file(bytes: &[u8], keys: &[PublicKey]) -> Result<ExportedLicense, 
     Ok(e)
 }
 
-/// Verify an uploaded export against this library's keys and live status.
+/// Verify an uploaded export against this library's keys and live status. An upload that is
+/// not an export at all (not JSON of the export's shape) is a bad request, a field error on
+/// `file`, not a failed verification; findings about an export are told in Chinese.
 pub async fn verify_upload(app: &App, bytes: &[u8]) -> AppResult<Verification> {
     let keys = known_keys(app).await?;
     match verify_file(bytes, &keys) {
+        Err(FileProblem::File(ExportProblem::Unreadable(why))) => {
+            Err(AppError::Domain(DomainError::field(
+                "file",
+                "请求内容不是电子证照导出文件，请提交从电子证照库导出的证照文件",
+                format!("the request is not an exported e-licence file: {why}"),
+            )))
+        }
         Ok(e) => {
             let stored = {
                 let mut c = app.db.conn().await?;
@@ -851,7 +887,7 @@ pub async fn verify_upload(app: &App, bytes: &[u8]) -> AppResult<Verification> {
             }
         }
         Err(p) => {
-            let mut v = unknown("", p.to_string());
+            let mut v = unknown("", p.message_zh());
             v.result = "bad_signature".into();
             v.result_zh = "文件未通过核验".into();
             Ok(v)

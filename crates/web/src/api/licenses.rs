@@ -4,7 +4,9 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
+use onewindow_app::AppError;
 use onewindow_app::licenses::{self, Received, SyncEvent};
+use onewindow_domain::DomainError;
 use onewindow_domain::license::StatusAction;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -108,11 +110,19 @@ pub async fn verify_file(
             "file: the exported licence file, at most 1 MB",
         ));
     }
-    Ok(Json(licenses::verify_upload(&st.app, &body).await?.into()))
+    match licenses::verify_upload(&st.app, &body).await {
+        Ok(v) => Ok(Json(v.into())),
+        // Not an export at all: the code of any other body that is not the JSON expected.
+        Err(AppError::Domain(DomainError::Field(f))) if f.field == "file" => Err(
+            WebError::bad_request("invalid_json", Some("file"), f.zh, f.en),
+        ),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Staff list query.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Holder's resident ID or unified social credit code.
     pub holder: Option<String>,

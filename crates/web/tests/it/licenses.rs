@@ -251,6 +251,78 @@ async fn exported_licence_verifies_offline_and_any_changed_byte_fails() {
 }
 
 #[tokio::test]
+async fn a_request_that_is_not_an_export_is_refused_and_file_findings_are_in_chinese() {
+    let t = TestApp::new().await;
+    let mut c = t.client();
+    // Not a licence export at all: a bad request, not a forged licence.
+    for body in ["{}", "null", r#"{"license":"x"}"#, "[1, 2]", "not json"] {
+        let r = c
+            .send(
+                Method::POST,
+                "/api/v1/licenses/verify",
+                Some("application/json"),
+                body,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{body}: {}", r.text);
+        let j = r.json();
+        assert_eq!(j["code"], "invalid_json", "{body}: {j}");
+        assert!(j.get("result").is_none(), "{j}");
+        let m = j["message"].as_str().unwrap();
+        assert!(m.contains("不是电子证照导出文件"), "{body}: {m}");
+    }
+    // A well-formed export altered after export is still a failed verification (200), and the
+    // finding is told in Chinese on the Chinese page and in the API.
+    let l = licenses::list(t.app(), None, Some("valid"), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|l| l.type_code == BIZ_LICENSE)
+        .unwrap();
+    let bytes = licenses::export_of(&l).unwrap().to_file_bytes().unwrap();
+    let altered = String::from_utf8(bytes)
+        .unwrap()
+        .replacen("{\n", "{ \n", 1)
+        .into_bytes();
+    let r = c
+        .send(
+            Method::POST,
+            "/api/v1/licenses/verify",
+            Some("application/json"),
+            altered.clone(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let j = r.json();
+    assert_eq!(j["result"], "bad_signature", "{j}");
+    assert!(
+        j["detail"].as_str().unwrap().contains("文件已被改动"),
+        "{j}"
+    );
+    let (ct, body) = crate::cases::multipart(&[], &[("file", "licence.json", &altered)]);
+    let r = c
+        .send(Method::POST, "/licenses/verify/file", Some(&ct), body)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let detail = r
+        .text
+        .split("id=\"verify-detail\">")
+        .nth(1)
+        .and_then(|s| s.split("</dd>").next())
+        .unwrap_or_else(|| panic!("no detail: {}", r.text));
+    assert!(detail.contains("文件已被改动"), "{detail}");
+    assert!(!detail.contains("byte-identical"), "{detail}");
+    // A page upload that is not an export is refused in Chinese as well.
+    let (ct, body) = crate::cases::multipart(&[], &[("file", "x.json", b"{}")]);
+    let r = c
+        .send(Method::POST, "/licenses/verify/file", Some(&ct), body)
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert!(r.text.contains("不是电子证照导出文件"), "{}", r.text);
+    t.tdb.cleanup().await;
+}
+
+#[tokio::test]
 async fn revocation_is_seen_by_verifiers_at_once_and_needs_the_issuers_lead() {
     let t = TestApp::new().await;
     let l = licenses::list(t.app(), None, Some("valid"), 10)
