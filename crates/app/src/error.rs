@@ -147,14 +147,183 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Conflict(_) => AppError::stale(),
-            StoreError::Duplicate(what) => AppError::conflict(
-                format!("已存在相同的记录（{what}）"),
-                format!("a record with the same value already exists ({what})"),
-            ),
+            StoreError::Duplicate(what) => {
+                // The database's own text (constraint and column names) is for the log only.
+                tracing::info!(constraint = %what, "uniqueness rule hit");
+                match duplicate_of(&what) {
+                    Some(d) => AppError::conflict(d.zh, d.en),
+                    None => AppError::conflict(
+                        "已存在相同的记录",
+                        "a record with the same value already exists",
+                    ),
+                }
+            }
             other => AppError::Unexpected(anyhow::Error::new(other)),
         }
     }
 }
 
+/// A uniqueness rule users can run into, and how to tell them.
+struct Unique {
+    table: &'static str,
+    columns: &'static [&'static str],
+    /// The rule is the table's primary key (PostgreSQL names it `<table>_pkey`).
+    primary_key: bool,
+    zh: &'static str,
+    en: &'static str,
+}
+
+const UNIQUE_RULES: &[Unique] = &[
+    Unique {
+        table: "regions",
+        columns: &["code"],
+        primary_key: true,
+        zh: "区划代码已存在",
+        en: "the region code already exists",
+    },
+    Unique {
+        table: "departments",
+        columns: &["credit_code"],
+        primary_key: false,
+        zh: "该统一社会信用代码已被其他部门使用",
+        en: "the unified social credit code is already used by another department",
+    },
+    Unique {
+        table: "departments",
+        columns: &["region_code", "name"],
+        primary_key: false,
+        zh: "本区划内已有同名部门",
+        en: "a department with this name already exists in the region",
+    },
+    Unique {
+        table: "windows",
+        columns: &["region_code", "number"],
+        primary_key: false,
+        zh: "本区划内已有相同编号的窗口",
+        en: "a window with this number already exists in the region",
+    },
+    Unique {
+        table: "users",
+        columns: &["username"],
+        primary_key: false,
+        zh: "用户名已存在",
+        en: "the username already exists",
+    },
+    Unique {
+        table: "catalog_items",
+        columns: &["task_code"],
+        primary_key: false,
+        zh: "实施编码已存在",
+        en: "the task code already exists",
+    },
+    Unique {
+        table: "license_types",
+        columns: &["code"],
+        primary_key: true,
+        zh: "证照类型代码已存在",
+        en: "the licence type code already exists",
+    },
+    Unique {
+        table: "licenses",
+        columns: &["identifier"],
+        primary_key: false,
+        zh: "证照标识已存在",
+        en: "the licence identifier already exists",
+    },
+    Unique {
+        table: "applicants",
+        columns: &["id_number"],
+        primary_key: false,
+        zh: "该证件号码已登记",
+        en: "the ID number is already registered",
+    },
+    Unique {
+        table: "cases",
+        columns: &["case_no"],
+        primary_key: false,
+        zh: "办件编号已存在",
+        en: "the case number already exists",
+    },
+    Unique {
+        table: "disclosure_requests",
+        columns: &["request_no"],
+        primary_key: false,
+        zh: "申请编号已存在",
+        en: "the request number already exists",
+    },
+    Unique {
+        table: "info_items",
+        columns: &["index_no"],
+        primary_key: false,
+        zh: "索引号已存在",
+        en: "the index number already exists",
+    },
+    Unique {
+        table: "annual_reports",
+        columns: &["scope", "scope_key", "year"],
+        primary_key: false,
+        zh: "该年度报告已存在",
+        en: "the annual report for this year already exists",
+    },
+];
+
+/// The rule named by a uniqueness violation: SQLite says `UNIQUE constraint failed: t.a, t.b`,
+/// PostgreSQL gives the constraint name (`t_a_b_key`, or `t_pkey` for a primary key).
+fn duplicate_of(what: &str) -> Option<&'static Unique> {
+    if let Some(cols) = what.trim().strip_prefix("UNIQUE constraint failed:") {
+        let cols: Vec<(&str, &str)> = cols
+            .split(',')
+            .map(|c| c.trim().split_once('.'))
+            .collect::<Option<_>>()?;
+        return UNIQUE_RULES.iter().find(|u| {
+            u.columns.len() == cols.len()
+                && cols
+                    .iter()
+                    .zip(u.columns)
+                    .all(|((t, c), col)| *t == u.table && c == col)
+        });
+    }
+    let name = what.trim();
+    UNIQUE_RULES.iter().find(|u| {
+        name == format!("{}_{}_key", u.table, u.columns.join("_"))
+            || (u.primary_key && name == format!("{}_pkey", u.table))
+    })
+}
+
 /// Result alias of the layer.
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(what: &str) -> String {
+        AppError::from(StoreError::Duplicate(what.into())).message(false)
+    }
+
+    #[test]
+    fn duplicates_are_named_without_database_text() {
+        assert_eq!(
+            message("UNIQUE constraint failed: regions.code"),
+            "区划代码已存在"
+        );
+        assert_eq!(message("regions_pkey"), "区划代码已存在");
+        assert_eq!(
+            message("UNIQUE constraint failed: departments.region_code, departments.name"),
+            "本区划内已有同名部门"
+        );
+        assert_eq!(
+            message("departments_region_code_name_key"),
+            "本区划内已有同名部门"
+        );
+        assert_eq!(message("users_username_key"), "用户名已存在");
+        assert_eq!(
+            message("UNIQUE constraint failed: some_table.some_column"),
+            "已存在相同的记录"
+        );
+        assert_eq!(
+            message("duplicate key value violates unique constraint \"x\""),
+            "已存在相同的记录"
+        );
+    }
+}

@@ -486,3 +486,35 @@ async fn openapi_parameters_are_where_the_request_carries_them() {
         "a required query field"
     );
 }
+
+#[tokio::test]
+async fn a_duplicate_region_conflict_names_the_code_without_database_text() {
+    let t = TestApp::new().await;
+    let mut c = t.login("admin").await;
+    let r = c
+        .json(
+            Method::POST,
+            "/api/v1/regions",
+            json!({"code": "350500", "name": "x"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    let j = r.json();
+    assert_eq!(j["code"], "conflict");
+    let m = j["message"].as_str().unwrap();
+    assert!(m.contains("区划代码已存在"), "{m}");
+    for raw in ["UNIQUE", "constraint", "regions", "pkey"] {
+        assert!(!m.contains(raw), "database text in {m}");
+    }
+    c.headers.push(("accept-language".into(), "en".into()));
+    let r = c
+        .json(
+            Method::POST,
+            "/api/v1/regions",
+            json!({"code": "350500", "name": "x"}),
+        )
+        .await;
+    let m = r.json()["message"].as_str().unwrap().to_string();
+    assert!(m.contains("region code already exists"), "{m}");
+    assert!(!m.contains("UNIQUE") && !m.contains("regions."), "{m}");
+}
