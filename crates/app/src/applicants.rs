@@ -12,7 +12,7 @@ use onewindow_domain::audit::AuditAction;
 use onewindow_domain::case::state::{CaseStatus, Delivery, IntakeChannel, MaterialStatus};
 use onewindow_domain::identity::ApplicantId;
 use onewindow_domain::masking::mask_applicant_id;
-use onewindow_domain::org::check_password_policy;
+use onewindow_domain::org::{Permission, check_password_policy};
 use onewindow_storage::cases::{self as store, ApplicantRow, CaseFilter, CaseRow, FileRow};
 use onewindow_storage::{audit, random_token, token_hash};
 use serde_json::json;
@@ -149,9 +149,27 @@ pub struct Registration {
     pub phone: Option<String>,
     /// Password.
     pub password: String,
+    /// The activation code a window issued after checking the person's ID (needed when the
+    /// 一号 is already on file).
+    pub activation: Option<String>,
 }
 
+/// How long an activation code stays valid.
+const ACTIVATION_DAYS: i64 = 7;
+/// Wrong codes after which an activation code is void.
+const ACTIVATION_TRIES: i64 = 5;
+
 /// Register an online account. The 一号 is the account name; one account per 一号.
+///
+/// Nobody is identified online here (no 实名认证 service is connected), so an 一号 and a name
+/// prove nothing: company codes and names are public, and so are many people's. Hence:
+/// - an 一号 not yet on file opens a new, unverified account, which sees only what it applies
+///   for online;
+/// - an 一号 already on file (a case taken at a window, or an account) needs the activation
+///   code that a window issued after checking the person's ID in person. Registering with it
+///   sets the password, binds the account to the person (verified: it sees every case and
+///   licence of the 一号) and ends every other session of the account. The name on file is
+///   never replaced by what was typed.
 pub async fn register(app: &App, ctx: &Ctx, r: Registration) -> AppResult<ApplicantRow> {
     let id = ApplicantId::parse_on(&r.id_number, app.today())?;
     let name = r.name.trim();
@@ -163,39 +181,138 @@ pub async fn register(app: &App, ctx: &Ctx, r: Registration) -> AppResult<Applic
         )));
     }
     check_password_policy(&r.password)?;
+    let code = r
+        .activation
+        .as_deref()
+        .map(normalise_code)
+        .filter(|c| !c.is_empty());
     let hash = crate::auth::hash_password(app, &r.password).await?;
     let mut tx = app.db.begin().await?;
-    if let Some(a) = store::find_applicant(tx.h(), id.as_str()).await?
-        && a.password_hash.is_some()
-    {
-        return Err(AppError::conflict(
-            "该证件号码已注册，请直接登录",
-            "an account with this ID already exists; log in instead",
-        ));
-    }
-    let a = store::upsert_applicant(
-        tx.h(),
-        id.as_str(),
-        id.kind(),
-        name,
-        r.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()),
-        None,
-    )
-    .await?;
+    let existing = store::find_applicant(tx.h(), id.as_str()).await?;
+    let (a, verified) = match (existing, code) {
+        (None, None) => {
+            let phone = r.phone.as_deref().map(str::trim).filter(|p| !p.is_empty());
+            let a = store::insert_applicant(tx.h(), id.as_str(), id.kind(), name, phone).await?;
+            (a, false)
+        }
+        (Some(_), None) => {
+            return Err(AppError::conflict(
+                "该证件号码已在本中心办理过业务或已注册网上账户。为保护您的办件和证照，请持本人有效证件到任一窗口领取网上账户激活码，凭激活码注册（或重设密码）",
+                "this ID is already on file (a case at a window or an account); to protect its cases and licences, bring your ID to any window for an activation code and register with it (this also resets the password)",
+            ));
+        }
+        (existing, Some(code)) => {
+            let wrong = || {
+                AppError::Domain(DomainError::field(
+                    "activation",
+                    "激活码不正确、已过期或已失效，请到窗口重新领取",
+                    "activation: the code is wrong, expired or void; ask a window for a new one",
+                ))
+            };
+            let Some(a) = existing else {
+                return Err(wrong());
+            };
+            let Some(act) = store::get_activation(tx.h(), a.id).await? else {
+                return Err(wrong());
+            };
+            let fresh = act.expires_at > Utc::now() && act.failures < ACTIVATION_TRIES;
+            if !fresh || !crate::auth::constant_time_eq(&act.code_hash, &token_hash(&code)) {
+                if fresh {
+                    store::set_activation_failures(tx.h(), a.id, act.failures + 1).await?;
+                    tx.commit().await?;
+                }
+                return Err(wrong());
+            }
+            store::delete_activation(tx.h(), a.id).await?;
+            store::delete_applicant_sessions_of(tx.h(), a.id).await?;
+            store::set_applicant_verified(tx.h(), a.id).await?;
+            (a, true)
+        }
+    };
     store::set_applicant_password(tx.h(), a.id, &hash).await?;
     audit::append(
         tx.h(),
         &ctx.event(
-            AuditAction::ApplicantRegistered,
+            if verified {
+                AuditAction::ApplicantVerified
+            } else {
+                AuditAction::ApplicantRegistered
+            },
             "applicant",
             mask_applicant_id(&id),
             None,
-            json!({"kind": id.kind()}),
+            json!({"kind": id.kind(), "verified": verified}),
+        ),
+    )
+    .await?;
+    let a = store::get_applicant(tx.h(), a.id).await?;
+    tx.commit().await?;
+    Ok(a)
+}
+
+/// Issue an online-account activation code for an applicant on file, after the clerk has
+/// checked the person's ID document at the window. The code (10 characters, shown once, valid
+/// for 7 days, void after 5 wrong tries) replaces any earlier one.
+pub async fn issue_activation(app: &App, ctx: &Ctx, id_number: &str) -> AppResult<Activation> {
+    ctx.require_any(Permission::IntakeCases)?;
+    let id = ApplicantId::parse_on(id_number, app.today())?;
+    let code = onewindow_storage::random_code(10)?;
+    let expires_at = Utc::now() + Duration::days(ACTIVATION_DAYS);
+    let mut tx = app.db.begin().await?;
+    let a = store::find_applicant(tx.h(), id.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    store::put_activation(
+        tx.h(),
+        a.id,
+        &token_hash(&code),
+        expires_at,
+        ctx.user().map(|u| u.id.get()),
+    )
+    .await?;
+    audit::append(
+        tx.h(),
+        &ctx.event(
+            AuditAction::ApplicantActivationIssued,
+            "applicant",
+            mask_applicant_id(&id),
+            None,
+            json!({"kind": id.kind(), "expires_at": expires_at}),
         ),
     )
     .await?;
     tx.commit().await?;
-    Ok(a)
+    Ok(Activation {
+        applicant: a,
+        code: format!("{}-{}", &code[..5], &code[5..]),
+        expires_at,
+    })
+}
+
+/// An activation code just issued (the only time the code itself is known).
+#[derive(Debug, Clone)]
+pub struct Activation {
+    /// Whose.
+    pub applicant: ApplicantRow,
+    /// The code, as printed (`XXXXX-XXXXX`).
+    pub code: String,
+    /// Valid until.
+    pub expires_at: chrono::DateTime<Utc>,
+}
+
+/// The code as typed: letters upper-cased, spaces and hyphens dropped.
+fn normalise_code(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// Whether an online account sees a case of its 一号: a verified account sees all of them, an
+/// unverified one only those it applied for online itself.
+pub fn sees(who: &ApplicantRow, case: &CaseRow) -> bool {
+    case.applicant_id == who.id
+        && (who.verified_at.is_some() || case.channel == IntakeChannel::Online.as_str())
 }
 
 /// An applicant's session: the token for the cookie and the CSRF token for forms.
@@ -341,7 +458,7 @@ pub async fn apply(
 /// The applicant's own cases, newest first.
 pub async fn my_cases(app: &App, who: &ApplicantRow) -> AppResult<Vec<CaseRow>> {
     let mut c = app.db.conn().await?;
-    Ok(store::list_cases(
+    let mut rows = store::list_cases(
         c.h(),
         &CaseFilter {
             applicant_id: Some(who.id),
@@ -350,7 +467,9 @@ pub async fn my_cases(app: &App, who: &ApplicantRow) -> AppResult<Vec<CaseRow>> 
             ..Default::default()
         },
     )
-    .await?)
+    .await?;
+    rows.retain(|r| sees(who, r));
+    Ok(rows)
 }
 
 /// One of the applicant's own cases with its notices and files; anyone else's is "not found".
@@ -363,7 +482,7 @@ pub async fn my_case(
     let row = store::get_case(c.h(), case_id)
         .await
         .map_err(|_| AppError::NotFound)?;
-    if row.applicant_id != who.id {
+    if !sees(who, &row) {
         return Err(AppError::NotFound);
     }
     let notices = store::notices_of(c.h(), case_id).await?;
@@ -393,7 +512,7 @@ pub async fn resubmit(
     let row = store::get_case(tx.h(), case_id)
         .await
         .map_err(|_| AppError::NotFound)?;
-    if row.applicant_id != who.id {
+    if !sees(who, &row) {
         return Err(AppError::NotFound);
     }
     let status = CaseStatus::parse(&row.status)

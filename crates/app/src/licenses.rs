@@ -969,22 +969,46 @@ pub async fn staff_view(app: &App, ctx: &Ctx, identifier: &str) -> AppResult<Lic
 }
 
 /// A licence for its holder (the wallet): only the holder's own.
-pub async fn holder_view(app: &App, holder_code: &str, identifier: &str) -> AppResult<LicenseView> {
+pub async fn holder_view(
+    app: &App,
+    who: &crate::cases::ApplicantRow,
+    identifier: &str,
+) -> AppResult<LicenseView> {
     let row = get(app, identifier).await?;
-    if row.holder_code != holder_code {
+    if row.holder_code != who.id_number || !holder_sees(app, who, &row).await? {
         return Err(AppError::NotFound);
     }
     view_of(app, row).await
 }
 
-/// The holder's licences, newest first (电子证照 wallet).
-pub async fn wallet(app: &App, holder_code: &str) -> AppResult<Vec<LicenseView>> {
+/// Whether an online account sees a licence of its 一号: a verified account all of them, an
+/// unverified one only those issued on cases it applied for online itself
+/// ([`crate::applicants::sees`]).
+async fn holder_sees(
+    app: &App,
+    who: &crate::cases::ApplicantRow,
+    row: &LicenseRow,
+) -> AppResult<bool> {
+    if who.verified_at.is_some() {
+        return Ok(true);
+    }
+    let Some(case_id) = row.case_id else {
+        return Ok(false);
+    };
+    let mut c = app.db.conn().await?;
+    let case = onewindow_storage::cases::get_case(c.h(), case_id).await?;
+    Ok(crate::applicants::sees(who, &case))
+}
+
+/// The holder's licences, newest first (电子证照 wallet); an unverified account sees only
+/// those of cases it applied for online.
+pub async fn wallet(app: &App, who: &crate::cases::ApplicantRow) -> AppResult<Vec<LicenseView>> {
     let rows = {
         let mut c = app.db.conn().await?;
         store::list(
             c.h(),
             &LicenseFilter {
-                holder: Some(holder_code),
+                holder: Some(&who.id_number),
                 ..Default::default()
             },
             500,
@@ -994,7 +1018,9 @@ pub async fn wallet(app: &App, holder_code: &str) -> AppResult<Vec<LicenseView>>
     };
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        out.push(view_of(app, r).await?);
+        if holder_sees(app, who, &r).await? {
+            out.push(view_of(app, r).await?);
+        }
     }
     Ok(out)
 }

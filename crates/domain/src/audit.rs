@@ -108,6 +108,10 @@ pub enum AuditAction {
     CaseDeadlinesRecomputed,
     /// An applicant registered an online account.
     ApplicantRegistered,
+    /// A clerk issued an online-account activation code after checking the person's ID.
+    ApplicantActivationIssued,
+    /// An online account was bound to its person with an activation code.
+    ApplicantVerified,
     /// A disclosure request (依申请公开) was received.
     DisclosureRequestReceived,
     /// A disclosure request's handling changed (补正, extension, consultation, fee, appeal).
@@ -203,6 +207,8 @@ impl AuditAction {
             CaseTerminated => "case.terminated",
             CaseDeadlinesRecomputed => "case.deadlines_recomputed",
             ApplicantRegistered => "applicant.registered",
+            ApplicantActivationIssued => "applicant.activation_issued",
+            ApplicantVerified => "applicant.verified",
             DisclosureRequestReceived => "disclosure_request.received",
             DisclosureRequestChanged => "disclosure_request.changed",
             DisclosureRequestReplied => "disclosure_request.replied",

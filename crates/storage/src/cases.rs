@@ -51,9 +51,12 @@ pub struct ApplicantRow {
     pub created_at: DateTime<Utc>,
     /// Changed.
     pub updated_at: DateTime<Utc>,
+    /// When the online account was bound to the person through a window (an activation code
+    /// issued after an in-person ID check); `None`: it sees only what it applied for online.
+    pub verified_at: Option<DateTime<Utc>>,
 }
 
-const APPLICANT_COLS: &str = "id, id_number, id_kind, name, phone, email, password_hash, failed_logins, created_at, updated_at";
+const APPLICANT_COLS: &str = "id, id_number, id_kind, name, phone, email, password_hash, failed_logins, created_at, updated_at, verified_at";
 
 /// An applicant by 一号.
 pub async fn find_applicant(h: H<'_>, id_number: &str) -> Result<Option<ApplicantRow>, StoreError> {
@@ -135,6 +138,139 @@ pub async fn set_applicant_failures(h: H<'_>, id: i64, n: i64) -> Result<(), Sto
     .await
     .map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+/// Create an applicant who registered online (no window record yet).
+pub async fn insert_applicant(
+    h: H<'_>,
+    id_number: &str,
+    id_kind: &str,
+    name: &str,
+    phone: Option<&str>,
+) -> Result<ApplicantRow, StoreError> {
+    let t = now();
+    let sql = format!(
+        "insert into applicants (id_number, id_kind, name, phone, failed_logins, created_at, updated_at) \
+         values ($1, $2, $3, $4, 0, $5, $5) returning {APPLICANT_COLS}"
+    );
+    Ok(on!(h, |c| sqlx::query_as::<_, ApplicantRow>(
+        sqlx::AssertSqlSafe(sql.clone())
+    )
+    .bind(id_number)
+    .bind(id_kind)
+    .bind(name)
+    .bind(phone)
+    .bind(t)
+    .fetch_one(&mut *c)
+    .await)?)
+}
+
+/// Mark the applicant's online account as bound to the person (verified at a window).
+pub async fn set_applicant_verified(h: H<'_>, id: i64) -> Result<(), StoreError> {
+    on!(h, |c| sqlx::query(
+        "update applicants set verified_at = $2, updated_at = $2 where id = $1"
+    )
+    .bind(id)
+    .bind(now())
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// An activation code issued at a window (stored as its hash).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ActivationRow {
+    /// The applicant.
+    pub applicant_id: i64,
+    /// SHA-256 (hex) of the code.
+    pub code_hash: String,
+    /// Not valid after.
+    pub expires_at: DateTime<Utc>,
+    /// Wrong codes entered since it was issued.
+    pub failures: i64,
+}
+
+/// Issue (or replace) an applicant's activation code.
+pub async fn put_activation(
+    h: H<'_>,
+    applicant_id: i64,
+    code_hash: &str,
+    expires_at: DateTime<Utc>,
+    issued_by: Option<i64>,
+) -> Result<(), StoreError> {
+    on!(h, |c| {
+        sqlx::query(
+        "insert into applicant_activations (applicant_id, code_hash, expires_at, failures, issued_by, created_at) \
+         values ($1, $2, $3, 0, $4, $5) \
+         on conflict (applicant_id) do update set code_hash = excluded.code_hash, \
+           expires_at = excluded.expires_at, failures = 0, issued_by = excluded.issued_by, \
+           created_at = excluded.created_at"
+    )
+    .bind(applicant_id)
+    .bind(code_hash)
+    .bind(expires_at)
+    .bind(issued_by)
+    .bind(now())
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// The applicant's activation code, if one is outstanding.
+pub async fn get_activation(
+    h: H<'_>,
+    applicant_id: i64,
+) -> Result<Option<ActivationRow>, StoreError> {
+    Ok(on!(h, |c| sqlx::query_as::<_, ActivationRow>(
+        "select applicant_id, code_hash, expires_at, failures from applicant_activations \
+         where applicant_id = $1"
+    )
+    .bind(applicant_id)
+    .fetch_optional(&mut *c)
+    .await)?)
+}
+
+/// Count a wrong code.
+pub async fn set_activation_failures(
+    h: H<'_>,
+    applicant_id: i64,
+    failures: i64,
+) -> Result<(), StoreError> {
+    on!(h, |c| sqlx::query(
+        "update applicant_activations set failures = $2 where applicant_id = $1"
+    )
+    .bind(applicant_id)
+    .bind(failures)
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Use up (or void) the applicant's activation code.
+pub async fn delete_activation(h: H<'_>, applicant_id: i64) -> Result<(), StoreError> {
+    on!(h, |c| sqlx::query(
+        "delete from applicant_activations where applicant_id = $1"
+    )
+    .bind(applicant_id)
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// End every session of an applicant (e.g. when the account passes to its verified owner).
+pub async fn delete_applicant_sessions_of(h: H<'_>, applicant_id: i64) -> Result<u64, StoreError> {
+    Ok(on!(h, |c| sqlx::query(
+        "delete from applicant_sessions where applicant_id = $1"
+    )
+    .bind(applicant_id)
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected()))?)
 }
 
 /// Open an applicant session.

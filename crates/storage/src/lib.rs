@@ -46,6 +46,18 @@ pub fn random_token(n: usize) -> Result<String, StoreError> {
     Ok(hex::encode(buf))
 }
 
+/// A random code for people to type: `len` characters from 32 letters and digits without the
+/// look-alikes 0/O and 1/I (5 bits each).
+pub fn random_code(len: usize) -> Result<String, StoreError> {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut buf = vec![0u8; len];
+    getrandom::fill(&mut buf).map_err(|e| StoreError::Other(format!("random source: {e}")))?;
+    Ok(buf
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(b & 31)]))
+        .collect())
+}
+
 /// SHA-256 (hex) of a secret token, as stored.
 pub fn token_hash(token: &str) -> String {
     use sha2::{Digest, Sha256};

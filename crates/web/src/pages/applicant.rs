@@ -200,6 +200,8 @@ struct RegisterForm {
     #[serde(default)]
     phone: String,
     password: String,
+    #[serde(default)]
+    activation: String,
 }
 
 async fn register_submit(
@@ -219,6 +221,7 @@ async fn register_submit(
             name: f.name,
             phone: Some(f.phone).filter(|p| !p.trim().is_empty()),
             password: f.password.clone(),
+            activation: Some(f.activation).filter(|a| !a.trim().is_empty()),
         },
     )
     .await;

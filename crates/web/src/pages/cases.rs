@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/cases", get(desk_page))
         .route("/cases/new", get(new_page).post(create))
+        .route("/cases/activation", post(issue_activation))
         .route("/cases/{id}", get(case_page))
         .route("/cases/{id}/intake", post(intake_decision))
         .route("/cases/{id}/tasks/{task}", post(decide))
@@ -96,6 +97,43 @@ async fn desk_page(
         licenses,
         looked_up,
     })
+}
+
+/// The activation code a clerk hands to an applicant whose ID was checked at the window.
+#[derive(Template)]
+#[template(path = "activation.html")]
+struct ActivationPage {
+    l: Layout,
+    a: onewindow_app::applicants::Activation,
+    masked: String,
+    expires: String,
+}
+
+async fn issue_activation(
+    State(st): State<AppState>,
+    StaffPage(c): StaffPage,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    c.check_csrf(field(&f, "csrf"))?;
+    let a = onewindow_app::applicants::issue_activation(&st.app, &c.ctx(), field(&f, "id_number"))
+        .await?;
+    let masked =
+        onewindow_domain::identity::ApplicantId::parse_on(&a.applicant.id_number, st.app.today())
+            .map(|id| onewindow_domain::masking::mask_applicant_id(&id))
+            .unwrap_or_default();
+    let expires = onewindow_app::auth::cst(a.expires_at);
+    let mut resp = render(&ActivationPage {
+        l: Layout::new(&c, &st.web.site_name, "/cases", "activation.title"),
+        a,
+        masked,
+        expires,
+    })?;
+    // Shown once: never kept by a browser or proxy cache.
+    resp.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(resp)
 }
 
 // ------------------------------------------------------------------------------------------

@@ -341,12 +341,14 @@ struct WalletPage {
     l: Layout,
     who: String,
     list: Vec<LicenseView>,
+    verified: bool,
 }
 
-async fn holder(st: &AppState, headers: &HeaderMap) -> Result<Option<String>, WebError> {
-    Ok(crate::pages::applicant::current(st, headers)
-        .await?
-        .map(|who| who.id_number))
+async fn holder(
+    st: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<onewindow_app::cases::ApplicantRow>, WebError> {
+    crate::pages::applicant::current(st, headers).await
 }
 
 async fn wallet_page(
@@ -357,11 +359,13 @@ async fn wallet_page(
     let Some(who) = crate::pages::applicant::current(&st, &headers).await? else {
         return Ok(Redirect::to("/my/login").into_response());
     };
-    let list = licenses::wallet(&st.app, &who.id_number).await?;
+    let list = licenses::wallet(&st.app, &who).await?;
+    let verified = who.verified_at.is_some();
     let page = WalletPage {
         l: Layout::new(&c, &st.web.site_name, "/my/licenses", "lic.wallet"),
         who: who.name,
         list,
+        verified,
     };
     render(&page)
 }
@@ -372,10 +376,10 @@ async fn holder_page(
     headers: HeaderMap,
     Path(identifier): Path<String>,
 ) -> Result<Response, WebError> {
-    let Some(code) = holder(&st, &headers).await? else {
+    let Some(who) = holder(&st, &headers).await? else {
         return Ok(Redirect::to("/my/login").into_response());
     };
-    let v = licenses::holder_view(&st.app, &code, &identifier).await?;
+    let v = licenses::holder_view(&st.app, &who, &identifier).await?;
     let base = format!("/my/licenses/{}", v.license.identifier);
     let mut l = Layout::new(&c, &st.web.site_name, &base, "lic.license");
     l.title = format!("{} {}", v.license.name, v.license.number);
@@ -398,10 +402,10 @@ async fn holder_download(
     headers: HeaderMap,
     Path((identifier, format)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let Some(code) = holder(&st, &headers).await? else {
+    let Some(who) = holder(&st, &headers).await? else {
         return Ok(Redirect::to("/my/login").into_response());
     };
-    let v = licenses::holder_view(&st.app, &code, &identifier).await?;
+    let v = licenses::holder_view(&st.app, &who, &identifier).await?;
     match format.as_str() {
         "pdf" => pdf_response(&st, &v),
         "export" => export_response(&v),

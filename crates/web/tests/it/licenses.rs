@@ -486,7 +486,7 @@ async fn intake_takes_the_licence_from_the_library_and_logs_the_use() {
     assert_eq!(m.status, MaterialStatus::Reused);
     assert_eq!(m.license.as_deref(), Some(l.identifier.as_str()));
     // The use is logged on the holder's licence, with who and what for.
-    let view = licenses::holder_view(t.app(), &id, &l.identifier)
+    let view = licenses::staff_view(t.app(), &Ctx::operator(), &l.identifier)
         .await
         .unwrap();
     assert_eq!(view.uses.len(), 1, "{:?}", view.uses);
@@ -524,7 +524,7 @@ async fn intake_takes_the_licence_from_the_library_and_logs_the_use() {
         let all = licenses::list(t.app(), None, None, 100).await.unwrap();
         let mut n = 0;
         for x in all {
-            n += licenses::holder_view(t.app(), &x.holder_code, &x.identifier)
+            n += licenses::staff_view(t.app(), &Ctx::operator(), &x.identifier)
                 .await
                 .unwrap()
                 .uses
@@ -537,27 +537,156 @@ async fn intake_takes_the_licence_from_the_library_and_logs_the_use() {
     t.tdb.cleanup().await;
 }
 
+/// A window issues the activation code of `id` (after checking the person's ID).
+async fn issue_code(t: &TestApp, id: &str) -> String {
+    onewindow_app::applicants::issue_activation(t.app(), &ctx(t, "clerk").await, id)
+        .await
+        .unwrap()
+        .code
+}
+
+/// Register online with `id` (and an activation code).
+async fn register(
+    c: &mut onewindow_testkit::Client,
+    id: &str,
+    name: &str,
+    code: Option<&str>,
+) -> onewindow_testkit::Resp {
+    let page = c.get("/my/login").await;
+    let token = onewindow_testkit::csrf_in(&page.text).unwrap();
+    c.post_form(
+        "/my/register",
+        &[
+            ("csrf", token.as_str()),
+            ("id_number", id),
+            ("name", name),
+            ("phone", "13812345678"),
+            ("password", "Qiming-2026-pass"),
+            ("activation", code.unwrap_or("")),
+        ],
+    )
+    .await
+}
+
+/// Company codes and names are public: knowing them must not open the company's cases and
+/// licences online. An 一号 on file needs a code a window issued after an ID check; an account
+/// opened without one sees only what it applied for online, and the owner's code takes the
+/// account back from whoever opened it.
+#[tokio::test]
+async fn an_id_on_file_needs_a_window_activation_code_and_a_squatter_sees_nothing() {
+    let t = TestApp::new().await;
+    let id = company("MA8QM1E6");
+    set_up_company(&t, &id).await;
+    let stored_name = || async {
+        cases::applicant_history(t.app(), &ctx(&t, "clerk").await, &id)
+            .await
+            .unwrap()
+            .0
+            .unwrap()
+            .name
+    };
+    let before = stored_name().await;
+    // A stranger with the public code and any name: refused, nothing changed.
+    let mut stranger = t.client();
+    let r = register(&mut stranger, &id, "冒名者", None).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(r.text.contains("激活码"), "{}", r.text);
+    assert_eq!(stored_name().await, before);
+    let r = register(&mut stranger, &id, "冒名者", Some("ABCDE-FGHJK")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    // Only staff who take cases issue codes.
+    assert!(matches!(
+        onewindow_app::applicants::issue_activation(t.app(), &ctx(&t, "reviewer.ga").await, &id)
+            .await,
+        Err(AppError::Forbidden)
+    ));
+    // The owner, with the window's code typed loosely: a verified account that sees the case
+    // and the licence; the name on file stays what the window recorded.
+    let code = issue_code(&t, &id).await;
+    let mut owner = t.client();
+    let typed = code.to_lowercase().replace('-', " ");
+    let r = register(&mut owner, &id, "启明", Some(&typed)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let home = owner.get("/my").await;
+    assert!(!home.text.contains("my-unverified"), "{}", home.text);
+    assert!(home.text.contains("/my/cases/"), "{}", home.text);
+    assert_eq!(stored_name().await, before);
+    let w = owner.get("/my/licenses").await;
+    assert!(w.text.contains("营业执照"), "{}", w.text);
+    // The code is used up.
+    let r = register(&mut t.client(), &id, "启明", Some(&code)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+
+    // A squatter opens an account for a company before the company ever comes to a window.
+    let id2 = company("MA8QM1E7");
+    let mut squatter = t.client();
+    let r = register(&mut squatter, &id2, "抢注者", None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    // The company's case and licence from the window stay out of that account.
+    set_up_company(&t, &id2).await;
+    let home = squatter.get("/my").await;
+    assert!(home.text.contains("my-unverified"), "{}", home.text);
+    assert!(!home.text.contains("/my/cases/"), "{}", home.text);
+    let case_id = cases::applicant_history(t.app(), &ctx(&t, "clerk").await, &id2)
+        .await
+        .unwrap()
+        .1[0]
+        .id;
+    let r = squatter.get(&format!("/my/cases/{case_id}")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let lic = licenses::list(t.app(), Some(&id2), None, 5)
+        .await
+        .unwrap()
+        .remove(0);
+    let w = squatter.get("/my/licenses").await;
+    assert!(!w.text.contains(&lic.identifier), "{}", w.text);
+    for path in ["", "/export"] {
+        let r = squatter
+            .get(&format!("/my/licenses/{}{path}", lic.identifier))
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    // The company claims the account at a window: the squatter is logged out.
+    let code = issue_code(&t, &id2).await;
+    let mut company2 = t.client();
+    let r = register(&mut company2, &id2, "晨星", Some(&code)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(squatter.get("/my").await.status, StatusCode::SEE_OTHER);
+    let r = company2.get(&format!("/my/cases/{case_id}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+
+    // Five wrong codes void a code; the right one is then refused too.
+    let code = issue_code(&t, &id).await;
+    for _ in 0..5 {
+        let r = register(&mut t.client(), &id, "启明", Some("WRONG-CODE2")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    }
+    let r = register(&mut t.client(), &id, "启明", Some(&code)).await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "void after five wrong codes"
+    );
+    // Every step is in the audit trail.
+    let actions = t
+        .tdb
+        .strings("select action from audit_events where action like 'applicant.%' order by seq")
+        .await;
+    assert!(actions.contains(&"applicant.activation_issued".to_string()));
+    assert!(actions.contains(&"applicant.verified".to_string()));
+    t.tdb.cleanup().await;
+}
+
 #[tokio::test]
 async fn holder_wallet_lists_downloads_and_shows_uses() {
     let t = TestApp::new().await;
     let id = company("MA8QM1E5");
     set_up_company(&t, &id).await;
-    // The applicant registers online with the company's 一号 and opens the wallet.
+    // The applicant gets an activation code at a window, registers online with the company's
+    // 一号 and opens the wallet.
+    let code = issue_code(&t, &id).await;
     let mut c = t.client();
-    let page = c.get("/my/login").await;
-    let token = onewindow_testkit::csrf_in(&page.text).unwrap();
-    let r = c
-        .post_form(
-            "/my/register",
-            &[
-                ("csrf", token.as_str()),
-                ("id_number", id.as_str()),
-                ("name", "泉州市启明电子有限公司"),
-                ("phone", "13812345678"),
-                ("password", "Qiming-2026-pass"),
-            ],
-        )
-        .await;
+    let r = register(&mut c, &id, "泉州市启明电子有限公司", Some(&code)).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let w = c.get("/my/licenses").await;
     assert_eq!(w.status, StatusCode::OK, "{}", w.text);
