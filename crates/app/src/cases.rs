@@ -854,6 +854,9 @@ pub(crate) async fn create_case(
     }
     let phone = opt_text("applicant.phone", &req.applicant.phone, 30)?;
     let email = opt_text("applicant.email", &req.applicant.email, 200)?;
+    if let Some(e) = &email {
+        onewindow_domain::identity::check_email("applicant.email", e)?;
+    }
     let contact_name = opt_text("contact_name", &req.contact_name, 50)?;
     let agent_name = opt_text("agent_name", &req.agent_name, 50)?;
     let agent_id = match opt_text("agent_id_number", &req.agent_id_number, 30)? {

@@ -354,11 +354,31 @@ async fn create(
             "phone: give at least one way to contact the applicant",
         ));
     }
+    if let Some(e) = &email {
+        onewindow_domain::identity::check_email("email", e)?;
+    }
     if req.obtain == Obtain::Email && email.is_none() {
         return Err(bad(
             "email",
             "选择电子邮件获取时须填写电子邮箱",
             "email: required when the information is to be sent by e-mail",
+        ));
+    }
+    // What is sent by post or courier needs an address; a fax needs a number to dial.
+    if matches!(req.obtain, Obtain::Post | Obtain::Express)
+        && opt_text("address", &req.address, 200)?.is_none()
+    {
+        return Err(bad(
+            "address",
+            "选择邮寄或快递获取时须填写通信地址",
+            "address: required when the information is to be sent by post or courier",
+        ));
+    }
+    if req.obtain == Obtain::Fax && phone.is_none() {
+        return Err(bad(
+            "phone",
+            "选择传真获取时须填写传真号码（联系电话）",
+            "phone: a fax number is required when the information is to be sent by fax",
         ));
     }
     let uploads: Vec<Upload> = files

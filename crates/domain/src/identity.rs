@@ -917,6 +917,38 @@ impl<'de> Deserialize<'de> for ApplicantId {
     }
 }
 
+/// Check an e-mail address as people type it: one `@`, a local part and a domain with a dot,
+/// no spaces or angle brackets, at most 254 characters (RFC 5321 §4.5.3.1.3). Deliverability is
+/// the mail server's to find out; this catches typing mistakes before a letter is promised by
+/// e-mail.
+pub fn check_email(field: &'static str, s: &str) -> Result<(), DomainError> {
+    let s = s.trim();
+    let ok = s.chars().count() <= 254
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '<' | '>' | ',' | ';'))
+        && match s.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !domain.contains("..")
+            }
+            None => false,
+        };
+    if ok {
+        Ok(())
+    } else {
+        Err(DomainError::field(
+            field,
+            format!("电子邮箱“{s}”格式不正确（例如 name@example.com）"),
+            format!("{field}: “{s}” is not an e-mail address (e.g. name@example.com)"),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1362,6 +1394,31 @@ mod tests {
                 let _ = c.warnings();
             }
             let _ = ApplicantId::parse(&s);
+        }
+    }
+    #[test]
+    fn e_mail_addresses_are_checked_for_typing_mistakes() {
+        for ok in [
+            "a@b.cn",
+            "zheng.gongkai@qz.gov.cn",
+            " x_y+z@mail.example.com ",
+        ] {
+            assert!(check_email("email", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "notanemail",
+            "a@b",
+            "@b.cn",
+            "a@@b.cn",
+            "a@b@c.cn",
+            "a b@c.cn",
+            "a@.cn",
+            "a@b.",
+            "a@b..cn",
+            "<a@b.cn>",
+        ] {
+            let e = check_email("email", bad).unwrap_err();
+            assert_eq!(e.field_name(), Some("email"), "{bad}");
         }
     }
 }

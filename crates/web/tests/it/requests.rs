@@ -90,6 +90,45 @@ fn reply(outcome: ReplyOutcome) -> Reply {
     }
 }
 
+/// 条例 art. 29 (三): the way of obtaining the information must be one the office can carry
+/// out: post and courier need an address, a fax a number, e-mail a well-formed address.
+#[tokio::test]
+async fn the_way_of_obtaining_needs_its_contact_detail() {
+    let t = TestApp::new().await;
+    let ctx = officer(&t).await;
+    let cases: [(Obtain, Option<&str>, Option<&str>, Option<&str>, &str); 4] = [
+        (Obtain::Post, Some("13912345678"), None, None, "address"),
+        (Obtain::Express, Some("13912345678"), None, None, "address"),
+        (Obtain::Fax, None, Some("lin@example.cn"), None, "phone"),
+        (
+            Obtain::Email,
+            Some("13912345678"),
+            Some("notanemail"),
+            None,
+            "email",
+        ),
+    ];
+    for (obtain, phone, email, address, field) in cases {
+        let mut r = new_request("2026-03-02");
+        r.obtain = obtain;
+        r.phone = phone.map(Into::into);
+        r.email = email.map(Into::into);
+        r.address = address.map(Into::into);
+        let err = requests::receive(t.app(), &ctx, r, vec![])
+            .await
+            .unwrap_err();
+        match err {
+            AppError::Domain(e) => assert_eq!(e.field_name(), Some(field), "{obtain:?}: {e:?}"),
+            e => panic!("{obtain:?}: {e:?}"),
+        }
+    }
+    let mut r = new_request("2026-03-02");
+    r.obtain = Obtain::Post;
+    r.address = Some("泉州市丰泽区田安路 1 号".into());
+    requests::receive(t.app(), &ctx, r, vec![]).await.unwrap();
+    t.tdb.cleanup().await;
+}
+
 #[tokio::test]
 async fn deadlines_follow_the_worked_examples_on_every_backend() {
     for tdb in TestDb::all().await {
