@@ -148,38 +148,85 @@ impl IntoResponse for WebError {
 
 impl From<axum::extract::rejection::JsonRejection> for WebError {
     fn from(r: axum::extract::rejection::JsonRejection) -> Self {
+        let (zh, en) = explain(&r.body_text());
         WebError::bad_request(
             "invalid_json",
             None,
-            format!("请求体不是有效的 JSON 或字段不符合要求：{}", r.body_text()),
-            format!(
-                "the request body is not valid JSON for this endpoint: {}",
-                r.body_text()
-            ),
+            format!("请求体不是有效的 JSON 或字段不符合要求：{zh}"),
+            format!("the request body is not valid JSON for this endpoint: {en}"),
         )
     }
 }
 
 impl From<axum::extract::rejection::FormRejection> for WebError {
     fn from(r: axum::extract::rejection::FormRejection) -> Self {
+        let (zh, en) = explain(&r.body_text());
         WebError::bad_request(
             "invalid_form",
             None,
-            format!("表单内容不完整或格式错误：{}", r.body_text()),
-            format!("the form is incomplete or malformed: {}", r.body_text()),
+            format!("表单内容不完整或格式错误：{zh}"),
+            format!("the form is incomplete or malformed: {en}"),
         )
     }
 }
 
 impl From<axum::extract::rejection::QueryRejection> for WebError {
     fn from(r: axum::extract::rejection::QueryRejection) -> Self {
+        let (zh, en) = explain(&r.body_text());
         WebError::bad_request(
             "invalid_query",
             None,
-            format!("查询参数格式错误：{}", r.body_text()),
-            format!("malformed query parameters: {}", r.body_text()),
+            format!("查询参数格式错误：{zh}"),
+            format!("malformed query parameters: {en}"),
         )
     }
+}
+
+/// A rejection's text (serde's, through axum) said in both languages: the field it names and
+/// what is wrong with it, in Chinese without the parser's English; the English keeps the
+/// parser's detail, without axum's "Failed to deserialize …" preamble.
+fn explain(text: &str) -> (String, String) {
+    const PREAMBLES: [&str; 5] = [
+        "Failed to deserialize the JSON body into the target type: ",
+        "Failed to deserialize form body: ",
+        "Failed to deserialize query string: ",
+        "Failed to parse the request body as JSON: ",
+        "Failed to deserialize form: ",
+    ];
+    let detail = PREAMBLES
+        .iter()
+        .find_map(|p| text.strip_prefix(p))
+        .unwrap_or(text)
+        .trim();
+    // serde_json adds " at line L column C"; it means nothing to a person filling a form.
+    let detail = match detail.rfind(" at line ") {
+        Some(i) if detail[i..].contains(" column ") => &detail[..i],
+        _ => detail,
+    };
+    let quoted = |s: &str| s.split('`').nth(1).map(str::to_string).unwrap_or_default();
+    let zh = if text.contains("Content-Type") {
+        "请求须为 JSON（Content-Type: application/json）".to_string()
+    } else if text.starts_with("Failed to parse the request body as JSON") {
+        "JSON 语法错误".to_string()
+    } else if let Some(rest) = detail.strip_prefix("missing field ") {
+        format!("缺少必填字段“{}”", quoted(rest))
+    } else if let Some((field, what)) = detail
+        .split_once(": ")
+        .filter(|(f, _)| !f.is_empty() && !f.contains(' '))
+    {
+        if let Some(rest) = what.strip_prefix("unknown variant ") {
+            format!("字段“{field}”的取值“{}”无效", quoted(rest))
+        } else if let Some(rest) = what.strip_prefix("missing field ") {
+            format!("“{field}”中缺少必填字段“{}”", quoted(rest))
+        } else {
+            format!("字段“{field}”的值格式不正确")
+        }
+    } else if detail.starts_with("unknown field ") {
+        format!("不认识的字段“{}”", quoted(detail))
+    } else {
+        "内容格式不正确".to_string()
+    };
+    (zh, detail.to_string())
 }
 
 impl From<axum::extract::rejection::PathRejection> for WebError {
@@ -213,3 +260,50 @@ pub struct Query<T>(pub T);
 #[derive(axum::extract::FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(WebError))]
 pub struct Path<T>(pub T);
+
+#[cfg(test)]
+mod tests {
+    use super::explain;
+
+    #[test]
+    fn rejections_name_the_field_in_chinese_without_the_parsers_english() {
+        let cases = [
+            (
+                "Failed to deserialize query string: limit: invalid digit found in string",
+                "字段“limit”的值格式不正确",
+                "limit: invalid digit found in string",
+            ),
+            (
+                "Failed to deserialize form body: missing field `name`",
+                "缺少必填字段“name”",
+                "missing field `name`",
+            ),
+            (
+                "Failed to deserialize the JSON body into the target type: value: invalid type: integer `123`, expected a string at line 1 column 12",
+                "字段“value”的值格式不正确",
+                "value: invalid type: integer `123`, expected a string",
+            ),
+            (
+                "Failed to deserialize the JSON body into the target type: outcome: unknown variant `maybe`, expected one of `approve`, `refuse` at line 1 column 20",
+                "字段“outcome”的取值“maybe”无效",
+                "outcome: unknown variant `maybe`, expected one of `approve`, `refuse`",
+            ),
+            (
+                "Failed to parse the request body as JSON: EOF while parsing an object at line 1 column 1",
+                "JSON 语法错误",
+                "EOF while parsing an object",
+            ),
+            (
+                "Expected request with `Content-Type: application/json`",
+                "请求须为 JSON（Content-Type: application/json）",
+                "Expected request with `Content-Type: application/json`",
+            ),
+        ];
+        for (text, zh, en) in cases {
+            let (z, e) = explain(text);
+            assert_eq!(z, zh, "{text}");
+            assert_eq!(e, en, "{text}");
+            assert!(!z.contains("Failed"), "{z}");
+        }
+    }
+}

@@ -518,3 +518,30 @@ async fn a_duplicate_region_conflict_names_the_code_without_database_text() {
     assert!(m.contains("region code already exists"), "{m}");
     assert!(!m.contains("UNIQUE") && !m.contains("regions."), "{m}");
 }
+
+/// Malformed query strings, forms and JSON bodies are answered in the user's language, naming
+/// the field, without the parser's English in the Chinese message.
+#[tokio::test]
+async fn malformed_input_names_the_field_in_chinese() {
+    let t = TestApp::new().await;
+    let mut c = t.client();
+    let r = c.get("/api/v1/disclosure/search?q=a&limit=-1").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let m = r.json()["message"].as_str().unwrap().to_string();
+    assert!(m.contains("字段“limit”"), "{m}");
+    assert!(!m.contains("Failed") && !m.contains("invalid digit"), "{m}");
+    let r = c
+        .get("/api/v1/disclosure/search?q=a&limit=-1&lang=en")
+        .await;
+    let m = r.json()["message"].as_str().unwrap().to_string();
+    assert!(m.contains("limit: invalid digit"), "{m}");
+    // (?lang=en is remembered in a cookie: a new client for Chinese again.)
+    let r = t
+        .client()
+        .json(Method::POST, "/api/v1/id/check", json!({"value": 123}))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let m = r.json()["message"].as_str().unwrap().to_string();
+    assert!(m.contains("字段“value”"), "{m}");
+    assert!(!m.contains("invalid type"), "{m}");
+}
