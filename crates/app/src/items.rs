@@ -207,6 +207,7 @@ pub async fn create(
     let author = staff_id(ctx)?;
     let department = department.or_else(|| ctx.user().and_then(|u| u.department_id.map(|d| d.0)));
     let content = content.validate()?;
+    content.check_formed_on(app.today())?;
     let mut tx = app.db.begin().await?;
     let t = target(tx.h(), department).await?;
     ctx.require(Permission::DraftDisclosure, &t)?;
@@ -284,6 +285,7 @@ pub async fn edit(
     change: Option<(ChangeSize, String)>,
 ) -> AppResult<()> {
     let content = content.validate()?;
+    content.check_formed_on(app.today())?;
     let mut tx = app.db.begin().await?;
     let (item, mut v) =
         claim_as(tx.h(), ctx, Permission::DraftDisclosure, id, Some(expected)).await?;

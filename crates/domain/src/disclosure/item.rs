@@ -473,6 +473,27 @@ pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_BODY_BYTES: usize = 2_000_000;
 
 impl ItemContent {
+    /// Check the day the information was formed or changed against `today`: it cannot lie in
+    /// the future (the 20-working-day limit of art. 26 runs from it) nor before the People's
+    /// Republic (1949-10-01), which no date entered for a government body can.
+    pub fn check_formed_on(&self, today: NaiveDate) -> Result<(), DomainError> {
+        let first = NaiveDate::from_ymd_opt(1949, 10, 1).unwrap_or(NaiveDate::MIN);
+        if self.formed_on > today || self.formed_on < first {
+            return Err(DomainError::field(
+                "formed_on",
+                format!(
+                    "信息形成（变更）日期 {} 不合理：应在 1949-10-01 至今天（{today}）之间",
+                    self.formed_on
+                ),
+                format!(
+                    "formed_on {} must lie between 1949-10-01 and today ({today})",
+                    self.formed_on
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Trim and check every field; the first problem is returned, naming its field.
     pub fn validate(mut self) -> Result<ItemContent, DomainError> {
         let trim = |s: &mut String| *s = s.trim().to_owned();
@@ -729,5 +750,25 @@ mod tests {
             deadline_level(&cal, late, due, 3).map(|x| x.0),
             Ok(DeadlineLevel::Overdue)
         );
+    }
+
+    #[test]
+    fn formed_on_lies_between_1949_and_today() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        let mut c = content();
+        for (d, ok) in [
+            ((2026, 11, 26), true),
+            ((1949, 10, 1), true),
+            ((2026, 11, 27), false),
+            ((1, 1, 1), false),
+            ((1949, 9, 30), false),
+        ] {
+            c.formed_on = NaiveDate::from_ymd_opt(d.0, d.1, d.2).unwrap();
+            let r = c.check_formed_on(today);
+            assert_eq!(r.is_ok(), ok, "{d:?}");
+            if let Err(e) = r {
+                assert_eq!(e.field_name(), Some("formed_on"));
+            }
+        }
     }
 }

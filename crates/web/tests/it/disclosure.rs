@@ -949,3 +949,27 @@ async fn list_pages_from_kept_keys_equal_the_database_query_and_follow_changes()
     assert!(rows.is_empty());
     assert_eq!(total, total_before + 1);
 }
+
+/// The day the information was formed starts the 20-working-day clock (art. 26): a day in the
+/// future or before 1949 is refused, naming the field, and nothing is stored.
+#[tokio::test]
+async fn an_impossible_formed_on_date_is_refused() {
+    let t = TestApp::new().await;
+    let officer = ctx(&t, "disclosure").await;
+    let before = items::desk(t.app(), &officer).await.unwrap().drafts.len();
+    for d in [
+        t.app().today() + Duration::days(1),
+        NaiveDate::from_ymd_opt(1, 1, 1).unwrap(),
+    ] {
+        let mut c = content("形成日期不合理的信息", "正文");
+        c.formed_on = d;
+        match items::create(t.app(), &officer, None, c).await {
+            Err(AppError::Domain(e)) => assert_eq!(e.field_name(), Some("formed_on"), "{d}"),
+            r => panic!("{d}: {r:?}"),
+        }
+    }
+    assert_eq!(
+        items::desk(t.app(), &officer).await.unwrap().drafts.len(),
+        before
+    );
+}
