@@ -82,6 +82,19 @@ impl Tr {
         }
     }
 
+    /// The label of a machine code: the text of `{group}.{code}`, or the code itself when there
+    /// is none (a code added later, or a name such as a username, still shows as itself).
+    pub fn code(&self, group: &str, code: &str) -> String {
+        let table: &'static Table = match self.lang {
+            Lang::Zh => &ZH,
+            Lang::En => &EN,
+        };
+        match table.get(&format!("{group}.{code}")) {
+            Some(v) => v.clone(),
+            None => code.to_string(),
+        }
+    }
+
     /// Pick between a Chinese and an English string.
     pub fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
         if self.lang.is_en() { en } else { zh }
@@ -100,4 +113,20 @@ pub fn keys() -> (Vec<String>, Vec<String>) {
     z.sort();
     e.sort();
     (z, e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_code_without_a_label_shows_as_itself() {
+        let zh = Tr { lang: Lang::Zh };
+        let en = Tr { lang: Lang::En };
+        assert_eq!(zh.code("case.event", "in_review"), "受理，进入审查");
+        assert_eq!(en.code("case.event", "in_review"), "Accepted, in review");
+        assert_eq!(en.code("case.event", "some_new_action"), "some_new_action");
+        assert_eq!(en.code("actor", "clerk"), "clerk");
+        assert_eq!(en.code("actor", "anonymous"), "applicant");
+    }
 }

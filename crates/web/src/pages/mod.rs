@@ -54,6 +54,13 @@ pub fn form_error(e: WebError, tr: crate::i18n::Tr) -> Result<String, WebError> 
     }
 }
 
+/// A moment in China Standard Time (UTC+8), `YYYY-MM-DD HH:MM`, for templates:
+/// `{{ crate::pages::local_time(e.at) }}`. Stored times are UTC; staff and applicants read
+/// local time.
+pub fn local_time(t: &chrono::DateTime<chrono::Utc>) -> String {
+    onewindow_app::auth::cst(*t)
+}
+
 /// Form fields of the HTML pages, as submitted (`application/x-www-form-urlencoded`).
 pub(crate) type Fields = std::collections::HashMap<String, String>;
 

@@ -11,6 +11,7 @@ mod auth;
 mod cases;
 mod catalog;
 mod disclosure;
+mod english;
 mod licenses;
 mod objects;
 mod pages;
