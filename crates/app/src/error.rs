@@ -44,6 +44,15 @@ pub enum AppError {
     /// each naming its field (and row, for imports). HTTP 400.
     #[error("{}", invalid_summary_zh(.0))]
     Invalid(Vec<Problem>),
+    /// A part the server needs is missing or not configured (e.g. the Chinese font for PDF
+    /// output): nothing the user can correct, and said plainly. HTTP 503.
+    #[error("{zh}")]
+    Unavailable {
+        /// Chinese message.
+        zh: String,
+        /// English message.
+        en: String,
+    },
     /// Anything unexpected (database down …). Rendered as an opaque 500 with a request id.
     #[error("unexpected: {0}")]
     Unexpected(#[source] anyhow::Error),
@@ -102,6 +111,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Conflict { .. } => "conflict",
             AppError::Invalid(_) => "invalid_document",
+            AppError::Unavailable { .. } => "unavailable",
             AppError::Unexpected(_) => "internal_error",
         }
     }
@@ -126,7 +136,7 @@ impl AppError {
             AppError::Disabled => "account disabled".into(),
             AppError::Forbidden => "you are not allowed to do this".into(),
             AppError::NotFound => "not found".into(),
-            AppError::Conflict { en, .. } => en.clone(),
+            AppError::Conflict { en, .. } | AppError::Unavailable { en, .. } => en.clone(),
             AppError::Invalid(p) => match p.first() {
                 Some(first) if p.len() == 1 => format!("{}: {}", first.field, first.en),
                 Some(first) => format!(

@@ -1171,12 +1171,10 @@ pub fn load_fonts() -> AppResult<&'static [Vec<u8>]> {
             .collect()
     });
     if fonts.is_empty() {
-        return Err(DomainError::field(
-            "format",
-            "未找到中文字体，无法生成PDF（请安装 fonts-noto-cjk）",
-            "no Chinese font found for PDF output (install fonts-noto-cjk)",
-        )
-        .into());
+        return Err(AppError::Unavailable {
+            zh: "PDF 暂不可用：服务器未安装中文字体（fonts-noto-cjk），请改为下载 DOCX 或联系管理员".into(),
+            en: "PDF is not available: the server has no Chinese font (fonts-noto-cjk); download the DOCX instead or tell the administrator".into(),
+        });
     }
     Ok(fonts)
 }

@@ -105,6 +105,10 @@ impl From<AppError> for WebError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+            AppError::Unavailable { en, .. } => {
+                tracing::warn!(reason = %en, "service part unavailable");
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             AppError::Unexpected(cause) => {
                 // Logged once, here, with the full chain; the client sees only the request id.
                 tracing::error!(error = ?cause, "unexpected error");

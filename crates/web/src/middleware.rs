@@ -272,7 +272,10 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
     headers.remove(header::CONTENT_LENGTH);
     let en = lang.is_en();
     let mut message = if en { info.en.clone() } else { info.zh.clone() };
-    if status.is_server_error() {
+    // 5xx bodies are opaque, except a 503 that says which part of the server is missing.
+    let opaque = status.is_server_error()
+        && !(status == axum::http::StatusCode::SERVICE_UNAVAILABLE && info.code == "unavailable");
+    if opaque {
         message = if en {
             "internal error".into()
         } else {
@@ -281,7 +284,7 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
     }
     let mut out = if is_api {
         axum::Json(serde_json::json!({
-            "code": if status.is_server_error() { "internal_error" } else { info.code },
+            "code": if opaque { "internal_error" } else { info.code },
             "message": message,
             "field": info.field,
             "problems": info.problems.iter().map(|p| serde_json::json!({
@@ -363,4 +366,52 @@ pub async fn site_name(State(st): State<AppState>, mut req: Request, next: Next)
     req.extensions_mut()
         .insert(crate::SiteName(Arc::clone(&st.web.site_name)));
     next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use axum::routing::get;
+    use http_body_util::BodyExt;
+    use onewindow_app::AppError;
+    use tower::ServiceExt;
+
+    use crate::error::WebError;
+
+    async fn answer(path: &str, e: fn() -> AppError) -> (StatusCode, serde_json::Value) {
+        let app = Router::new()
+            .route(
+                path,
+                get(move || async move { Err::<(), WebError>(e().into()) }),
+            )
+            .layer(axum::middleware::from_fn(super::render_errors));
+        let r = app
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = r.status();
+        let body = r.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&body).unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_missing_server_part_is_a_503_that_says_so_and_other_5xx_stay_opaque() {
+        let (status, j) = answer("/api/v1/x", || AppError::Unavailable {
+            zh: "PDF 暂不可用：服务器未安装中文字体".into(),
+            en: "PDF is not available".into(),
+        })
+        .await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(j["code"], "unavailable");
+        assert!(j["message"].as_str().unwrap().contains("中文字体"), "{j}");
+        let (status, j) = answer("/api/v1/y", || {
+            AppError::Unexpected(anyhow::anyhow!("secret database detail"))
+        })
+        .await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(j["code"], "internal_error");
+        assert!(!j.to_string().contains("secret"), "{j}");
+    }
 }
