@@ -95,6 +95,18 @@ impl Tr {
         }
     }
 
+    /// Options of a select: each machine code with its label (see [`Tr::code`]).
+    pub fn options<'c>(
+        &self,
+        group: &str,
+        codes: impl IntoIterator<Item = &'c str>,
+    ) -> Vec<(&'c str, String)> {
+        codes
+            .into_iter()
+            .map(|c| (c, self.code(group, c)))
+            .collect()
+    }
+
     /// Pick between a Chinese and an English string.
     pub fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
         if self.lang.is_en() { en } else { zh }

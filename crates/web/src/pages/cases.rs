@@ -348,7 +348,7 @@ struct CasePage {
     masked_phone: String,
     new_notice: Option<i64>,
     can_intake: bool,
-    pause_kinds: Vec<(&'static str, &'static str)>,
+    pause_kinds: Vec<(&'static str, String)>,
     statuses: Vec<(&'static str, &'static str)>,
 }
 
@@ -383,11 +383,13 @@ async fn case_view(
         can_intake: ctx
             .require_any(onewindow_domain::org::Permission::IntakeCases)
             .is_ok(),
-        pause_kinds: PauseKind::ALL
-            .iter()
-            .filter(|k| !matches!(k, PauseKind::Consultation | PauseKind::FeeNotice))
-            .map(|k| (k.as_str(), k.zh()))
-            .collect(),
+        pause_kinds: c.tr().options(
+            "pause",
+            PauseKind::ALL
+                .iter()
+                .filter(|k| !matches!(k, PauseKind::Consultation | PauseKind::FeeNotice))
+                .map(|k| k.as_str()),
+        ),
         statuses: STATUSES.iter().map(|s| (s.as_str(), s.zh())).collect(),
         l,
         v,

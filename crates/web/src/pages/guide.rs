@@ -98,13 +98,13 @@ pub struct ItemLine {
     pub department: String,
     /// Hall (Chinese).
     pub hall: String,
-    /// Level (Chinese).
+    /// Level, in the page's language.
     pub level: String,
     /// 承诺时限.
     pub promised_days: i64,
 }
 
-fn line(v: &VersionSummary) -> ItemLine {
+fn line(tr: Tr, v: &VersionSummary) -> ItemLine {
     ItemLine {
         id: v.item_id,
         name: v.name.clone(),
@@ -118,9 +118,8 @@ fn line(v: &VersionSummary) -> ItemLine {
         level: v
             .level
             .parse::<onewindow_domain::region::AdminLevel>()
-            .map(|l| l.zh())
-            .unwrap_or("")
-            .to_string(),
+            .map(|l| tr.code("guide.level", l.as_str()))
+            .unwrap_or_default(),
         promised_days: v.promised_days,
     }
 }
@@ -167,7 +166,7 @@ fn list_heading(tr: Tr, q: &PageQuery, depts: &[(i64, String)]) -> String {
         .as_deref()
         .and_then(|l| l.parse::<onewindow_domain::region::AdminLevel>().ok())
     {
-        parts.push(format!("{}级", l.zh()));
+        parts.push(tr.code("guide.by_level", l.as_str()));
     }
     if let Some(d) = q.department.and_then(|d| depts.iter().find(|x| x.0 == d)) {
         parts.push(d.1.clone());
@@ -215,7 +214,7 @@ async fn list(
     l.title = list_heading(c.tr(), &q, &depts);
     render(&ListPage {
         l,
-        items: rows.iter().map(line).collect(),
+        items: rows.iter().map(|r| line(c.tr(), r)).collect(),
         total,
         q: String::new(),
         prev,
@@ -291,11 +290,18 @@ fn materials(g: &ServiceGuide, tr: Tr) -> Vec<MaterialLine> {
             source: match &m.source {
                 MaterialSource::Applicant => tr.t("guide.src.applicant").to_string(),
                 MaterialSource::Department { name } => {
-                    format!("{}：{name}", tr.t("guide.src.department"))
+                    format!(
+                        "{}{}{name}",
+                        tr.t("guide.src.department"),
+                        tr.pick("：", ": ")
+                    )
                 }
-                MaterialSource::License { license_type_code } => {
-                    format!("{}（{license_type_code}）", tr.t("guide.src.license"))
-                }
+                MaterialSource::License { license_type_code } => format!(
+                    "{}{}{license_type_code}{}",
+                    tr.t("guide.src.license"),
+                    tr.pick("（", " ("),
+                    tr.pick("）", ")")
+                ),
             },
             m: m.clone(),
         })
@@ -413,7 +419,7 @@ async fn kiosk_list(
     }
     render(&KioskList {
         l,
-        items: rows.iter().map(line).collect(),
+        items: rows.iter().map(|r| line(c.tr(), r)).collect(),
     })
 }
 

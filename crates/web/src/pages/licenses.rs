@@ -147,7 +147,7 @@ struct ListPage {
     holder: String,
     status: String,
     rows: Vec<LicenseRow>,
-    statuses: Vec<(&'static str, &'static str)>,
+    statuses: Vec<(&'static str, String)>,
 }
 
 #[derive(Deserialize)]
@@ -181,10 +181,12 @@ async fn staff_list(
         holder: q.holder.trim().to_string(),
         status: status.to_string(),
         rows,
-        statuses: onewindow_domain::license::LicenseStatus::ALL
-            .iter()
-            .map(|s| (s.as_str(), s.zh()))
-            .collect(),
+        statuses: c.tr().options(
+            "lic.status",
+            onewindow_domain::license::LicenseStatus::ALL
+                .iter()
+                .map(|s| s.as_str()),
+        ),
     };
     render(&page)
 }
@@ -198,7 +200,7 @@ struct LicensePage {
     base: String,
     staff: bool,
     can_manage: bool,
-    actions: Vec<(&'static str, &'static str)>,
+    actions: Vec<(&'static str, String)>,
     csrf: String,
 }
 
@@ -244,11 +246,9 @@ async fn staff_view(
         ]
         .iter()
         .filter(|a| v.status.apply(**a).is_ok())
-        .map(|a| (a.as_str(), a.zh()))
-        .chain(
-            (v.status == onewindow_domain::license::LicenseStatus::Valid)
-                .then_some(("reissue", "换发（新版本）")),
-        )
+        .map(|a| a.as_str())
+        .chain((v.status == onewindow_domain::license::LicenseStatus::Valid).then_some("reissue"))
+        .map(|a| (a, c.tr().code("lic.action", a)))
         .collect(),
         v,
     };

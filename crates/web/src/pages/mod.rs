@@ -61,6 +61,29 @@ pub fn local_time(t: &chrono::DateTime<chrono::Utc>) -> String {
     onewindow_app::auth::cst(*t)
 }
 
+/// Why a day was not counted towards a time limit, in the page's language (the kind of a pause
+/// by its `pause.*` label).
+pub fn not_counted(tr: &crate::i18n::Tr, n: &onewindow_domain::case::clock::NotCounted) -> String {
+    use onewindow_domain::case::clock::NotCountedReason;
+    match &n.reason {
+        NotCountedReason::Off { reason } => {
+            if tr.en() {
+                reason.en()
+            } else {
+                reason.zh()
+            }
+        }
+        NotCountedReason::Paused { kind } => {
+            let kind = tr.code("pause", kind.as_str());
+            if tr.en() {
+                format!("clock stopped ({kind})")
+            } else {
+                format!("{kind}（暂停计时）")
+            }
+        }
+    }
+}
+
 /// Form fields of the HTML pages, as submitted (`application/x-www-form-urlencoded`).
 pub(crate) type Fields = std::collections::HashMap<String, String>;
 

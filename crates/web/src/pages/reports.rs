@@ -90,13 +90,13 @@ impl ReportPage {
     }
 }
 
-async fn bodies(st: &AppState) -> Result<Vec<(String, String)>, WebError> {
+async fn bodies(st: &AppState, tr: crate::i18n::Tr) -> Result<Vec<(String, String)>, WebError> {
     let mut out = Vec::new();
     for r in onewindow_app::org::list_regions(&st.app).await? {
         if matches!(r.level.as_str(), "city" | "county") {
             out.push((
                 format!("region:{}", r.code),
-                format!("{}（全地区汇总）", r.name),
+                format!("{}{}", r.name, tr.pick("（全地区汇总）", " (whole region)")),
             ));
         }
     }
@@ -120,7 +120,7 @@ async fn view(
         None => (StatusCode::OK, None),
     };
     let l = Layout::new(c, &st.web.site_name, "/reports/annual", "report.title").with_error(msg);
-    let all = bodies(st).await?;
+    let all = bodies(st, c.tr()).await?;
     let mut page = ReportPage {
         l,
         bodies: all,

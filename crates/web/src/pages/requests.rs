@@ -28,6 +28,7 @@ use onewindow_domain::masking::mask_applicant_id;
 use crate::AppState;
 use crate::caller::{Caller, StaffPage};
 use crate::error::{Form, Path, WebError};
+use crate::i18n::Tr;
 use crate::pages::applicant::{Parts, multipart_error, read_parts};
 use crate::pages::cases::NoticePage;
 use crate::pages::layout::Layout;
@@ -114,15 +115,6 @@ fn date(f: &HashMap<String, String>, k: &'static str) -> Result<chrono::NaiveDat
     Ok(parse_date(k, field(f, k)).map_err(AppError::Domain)?)
 }
 
-/// Labels for the selects.
-fn options<T: Copy>(
-    all: &[T],
-    s: fn(T) -> &'static str,
-    zh: fn(T) -> &'static str,
-) -> Vec<(&'static str, &'static str)> {
-    all.iter().map(|v| (s(*v), zh(*v))).collect()
-}
-
 // ------------------------------------------------------------------------------------------
 // Officer's list
 
@@ -152,10 +144,7 @@ async fn list_page(
         .into_iter()
         .filter(|(_, u)| !overdue || *u == Urgency::Overdue)
         .map(|(r, u)| {
-            let status = onewindow_domain::disclosure::request::RequestStatus::parse(&r.status)
-                .map(|s| s.zh())
-                .unwrap_or("")
-                .to_string();
+            let status = c.tr().code("ysq.state", &r.status);
             (r, u, status)
         })
         .collect();
@@ -185,10 +174,10 @@ struct NewPage {
     l: Layout,
     public: bool,
     action: String,
-    channels: Vec<(&'static str, &'static str)>,
-    kinds: Vec<(&'static str, &'static str)>,
-    forms: Vec<(&'static str, &'static str)>,
-    obtains: Vec<(&'static str, &'static str)>,
+    channels: Vec<(&'static str, String)>,
+    kinds: Vec<(&'static str, String)>,
+    forms: Vec<(&'static str, String)>,
+    obtains: Vec<(&'static str, String)>,
     values: HashMap<String, String>,
     receipt: Option<(String, String)>,
 }
@@ -213,6 +202,7 @@ fn new_view(
     } else {
         ("/ysqgk/requests/new", "ysq.new")
     };
+    let tr = c.tr();
     let mut l = Layout::new(c, &st.web.site_name, path, key).with_error(err);
     if let Some(t) = csrf_override {
         l.csrf = t;
@@ -221,14 +211,16 @@ fn new_view(
         l,
         public,
         action: path.to_string(),
-        channels: Channel::ALL
-            .iter()
-            .filter(|ch| **ch != Channel::Online)
-            .map(|ch| (ch.as_str(), ch.zh()))
-            .collect(),
-        kinds: options(RequesterKind::ALL, RequesterKind::as_str, RequesterKind::zh),
-        forms: options(InfoForm::ALL, InfoForm::as_str, InfoForm::zh),
-        obtains: options(Obtain::ALL, Obtain::as_str, Obtain::zh),
+        channels: tr.options(
+            "ysq.channel",
+            Channel::ALL
+                .iter()
+                .filter(|ch| **ch != Channel::Online)
+                .map(|ch| ch.as_str()),
+        ),
+        kinds: tr.options("ysq.kind", RequesterKind::ALL.iter().map(|k| k.as_str())),
+        forms: tr.options("ysq.form", InfoForm::ALL.iter().map(|k| k.as_str())),
+        obtains: tr.options("ysq.obtain", Obtain::ALL.iter().map(|k| k.as_str())),
         values,
         receipt,
     }
@@ -415,45 +407,39 @@ struct RequestPage {
     l: Layout,
     v: RequestView,
     masked_id: String,
-    kind_zh: String,
-    channel_zh: String,
-    form_zh: String,
-    obtain_zh: String,
-    outcome_zh: String,
-    outcomes: Vec<(&'static str, &'static str)>,
-    appeal_kinds: Vec<(&'static str, &'static str)>,
-    appeal_results: Vec<(&'static str, &'static str)>,
+    kind_label: String,
+    channel_label: String,
+    form_label: String,
+    obtain_label: String,
+    outcome_label: String,
+    outcomes: Vec<(&'static str, String)>,
+    appeal_kinds: Vec<(&'static str, String)>,
+    appeal_results: Vec<(&'static str, String)>,
     today: String,
 }
 
-/// The Chinese label of a stored machine name (letter kind, file purpose, consultation party or
-/// answer, appeal kind or result); the name itself when it has none.
-fn label(kind: &str) -> &str {
-    match kind {
-        "receipt" => "登记回执",
-        "correction" => "补正告知书",
-        "extension" => "延期答复告知书",
-        "consultation" => "征求意见函",
-        "fee" => "缴费通知书",
-        "reply" => "答复书",
-        "identity" => "身份证明",
-        "scan" => "申请书扫描件",
-        "released" => "公开文件",
-        "third_party" => "第三方",
-        "agency" => "其他机关",
-        "agree" => "同意公开",
-        "object" => "不同意公开",
-        "none" => "逾期未答复",
-        k => AppealKind::parse(k)
-            .map(|a| a.zh())
-            .or_else(|| AppealResult::parse(k).map(|r| r.zh()))
-            .unwrap_or(k),
+/// The label of a stored machine name (letter kind, file purpose, consultation party or answer:
+/// `ysq.label.*`; appeal kind or result); the name itself when it has none.
+fn label(tr: Tr, kind: &str) -> String {
+    if AppealKind::parse(kind).is_some() {
+        tr.code("ysq.appeal", kind)
+    } else if AppealResult::parse(kind).is_some() {
+        tr.code("ysq.appeal_result", kind)
+    } else {
+        tr.code("ysq.label", kind)
     }
 }
 
+/// The label of a reply outcome, empty while there is none.
+fn outcome_label(tr: Tr, outcome: Option<&str>) -> String {
+    outcome
+        .map(|o| tr.code("ysq.outcome", o))
+        .unwrap_or_default()
+}
+
 impl RequestPage {
-    fn zh<'a>(&self, kind: &'a str) -> &'a str {
-        label(kind)
+    fn label(&self, kind: &str) -> String {
+        label(self.l.tr, kind)
     }
 }
 
@@ -477,36 +463,22 @@ async fn request_view(
     .with_error(msg);
     l.title = format!("{} {}", l.title, v.request.request_no);
     let r = &v.request;
+    let tr = c.tr();
     let page = RequestPage {
         masked_id: onewindow_domain::identity::ApplicantId::parse(&r.id_number)
             .map(|a| mask_applicant_id(&a))
             .unwrap_or_default(),
-        kind_zh: RequesterKind::parse(&r.requester_kind)
-            .map(|k| k.zh())
-            .unwrap_or("")
-            .into(),
-        channel_zh: Channel::parse(&r.channel)
-            .map(|k| k.zh())
-            .unwrap_or("")
-            .into(),
-        form_zh: InfoForm::parse(&r.info_form)
-            .map(|k| k.zh())
-            .unwrap_or("")
-            .into(),
-        obtain_zh: Obtain::parse(&r.obtain)
-            .map(|k| k.zh())
-            .unwrap_or("")
-            .into(),
-        outcome_zh: r
-            .outcome
-            .as_deref()
-            .and_then(ReplyOutcome::parse)
-            .map(|o| o.zh())
-            .unwrap_or("")
-            .into(),
-        outcomes: options(ReplyOutcome::ALL, ReplyOutcome::as_str, ReplyOutcome::zh),
-        appeal_kinds: options(AppealKind::ALL, AppealKind::as_str, AppealKind::zh),
-        appeal_results: options(AppealResult::ALL, AppealResult::as_str, AppealResult::zh),
+        kind_label: tr.code("ysq.kind", &r.requester_kind),
+        channel_label: tr.code("ysq.channel", &r.channel),
+        form_label: tr.code("ysq.form", &r.info_form),
+        obtain_label: tr.code("ysq.obtain", &r.obtain),
+        outcome_label: outcome_label(tr, r.outcome.as_deref()),
+        outcomes: tr.options("ysq.outcome", ReplyOutcome::ALL.iter().map(|o| o.as_str())),
+        appeal_kinds: tr.options("ysq.appeal", AppealKind::ALL.iter().map(|a| a.as_str())),
+        appeal_results: tr.options(
+            "ysq.appeal_result",
+            AppealResult::ALL.iter().map(|a| a.as_str()),
+        ),
         today: st.app.today().to_string(),
         l,
         v,
@@ -757,13 +729,13 @@ struct PublicPage {
     l: Layout,
     result: Option<PublicRequest>,
     base: String,
-    outcome_zh: String,
+    outcome_label: String,
     failed: bool,
 }
 
 impl PublicPage {
-    fn zh<'a>(&self, kind: &'a str) -> &'a str {
-        label(kind)
+    fn label(&self, kind: &str) -> String {
+        label(self.l.tr, kind)
     }
 }
 
@@ -779,7 +751,7 @@ async fn track_page(
         l,
         result: None,
         base: String::new(),
-        outcome_zh: String::new(),
+        outcome_label: String::new(),
         failed: false,
     };
     Ok(with_public_csrf(render(&page)?, &st, &token, fresh))
@@ -806,7 +778,7 @@ async fn track_submit(
                 l,
                 result: None,
                 base: String::new(),
-                outcome_zh: String::new(),
+                outcome_label: String::new(),
                 failed: true,
             };
             Ok((StatusCode::NOT_FOUND, render(&page)?).into_response())
@@ -821,19 +793,12 @@ async fn public_page(
     Path((no, token)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     let p = requests::track_by_token(&st.app, &no, &token).await?;
-    let outcome_zh = p
-        .request
-        .outcome
-        .as_deref()
-        .and_then(ReplyOutcome::parse)
-        .map(|o| o.zh())
-        .unwrap_or("")
-        .to_string();
+    let outcome_label = outcome_label(c.tr(), p.request.outcome.as_deref());
     render(&PublicPage {
         l: Layout::new(&c, &st.web.site_name, "/ysqgk/track", "ysq.track"),
         base: format!("/ysqgk/r/{no}/{token}"),
         result: Some(p),
-        outcome_zh,
+        outcome_label,
         failed: false,
     })
 }

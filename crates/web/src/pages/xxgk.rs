@@ -28,6 +28,7 @@ use crate::AppState;
 use crate::api::disclosure::{list_filter, search_filters};
 use crate::caller::{Caller, StaffPage};
 use crate::error::{Form, Path, Query, WebError};
+use crate::i18n::Tr;
 use crate::pages::applicant::{multipart_error, read_parts};
 use crate::pages::layout::Layout;
 use crate::pages::{Fields, bad, field, form_error, opt, render};
@@ -66,17 +67,25 @@ pub fn router() -> Router<AppState> {
 // ---------------------------------------------------------------------------------------------
 // Labels.
 
+// The Atom feed is Chinese (`column_zh`); pages label codes in their own language by the
+// `xxgk.*` keys of the locale files.
 fn column_zh(k: &str) -> &'static str {
     Column::parse(k).map(|c| c.zh()).unwrap_or("")
 }
-fn validity_zh(k: &str) -> &'static str {
-    Validity::parse(k).map(|c| c.zh()).unwrap_or("")
+fn column_label(tr: Tr, k: &str) -> String {
+    tr.code("xxgk.column", k)
 }
-fn genre_zh(k: &str) -> &'static str {
-    Genre::parse(k).map(|c| c.zh()).unwrap_or("")
+fn validity_label(tr: Tr, k: &str) -> String {
+    tr.code("xxgk.validity", k)
 }
-fn attribute_zh(k: &str) -> &'static str {
-    Attribute::parse(k).map(|c| c.zh()).unwrap_or("")
+fn genre_label(tr: Tr, k: &str) -> String {
+    tr.code("xxgk.genre", k)
+}
+fn attribute_label(tr: Tr, k: &str) -> String {
+    tr.code("xxgk.attribute", k)
+}
+fn state_label(tr: Tr, k: &str) -> String {
+    tr.code("xxgk.state", k)
 }
 fn cst(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
     t.map(onewindow_app::auth::cst_date).unwrap_or_default()
@@ -95,13 +104,13 @@ pub struct TreeEntry {
     /// Column machine name.
     pub key: &'static str,
     /// Label.
-    pub name: &'static str,
+    pub name: String,
 }
 
-fn tree() -> (Vec<TreeEntry>, Vec<TreeEntry>) {
+fn tree(tr: Tr) -> (Vec<TreeEntry>, Vec<TreeEntry>) {
     let entry = |c: &Column| TreeEntry {
         key: c.as_str(),
-        name: c.zh(),
+        name: column_label(tr, c.as_str()),
     };
     (
         Column::ALL
@@ -215,14 +224,14 @@ pub struct Line {
     /// 发布机构.
     pub issuing_body: String,
     /// Column label.
-    pub column: &'static str,
+    pub column: String,
     /// Validity label, when not valid.
-    pub validity: Option<&'static str>,
+    pub validity: Option<String>,
     /// 发布日期.
     pub published: String,
 }
 
-fn line(r: &PublicRow) -> Line {
+fn line(tr: Tr, r: &PublicRow) -> Line {
     Line {
         id: r.item_id,
         index_no: r.index_no.clone().unwrap_or_default(),
@@ -231,8 +240,8 @@ fn line(r: &PublicRow) -> Line {
         snippet_html: None,
         doc_number: r.doc_number.clone(),
         issuing_body: r.issuing_body.clone(),
-        column: column_zh(&r.column_key),
-        validity: (r.validity != "valid").then(|| validity_zh(&r.validity)),
+        column: column_label(tr, &r.column_key),
+        validity: (r.validity != "valid").then(|| validity_label(tr, &r.validity)),
         published: cst(r.published_at),
     }
 }
@@ -253,7 +262,7 @@ struct ListPage {
     department: String,
     years: Vec<i32>,
     departments: Vec<(i64, String)>,
-    validities: Vec<(&'static str, &'static str)>,
+    validities: Vec<(&'static str, String)>,
     prev: Option<String>,
     next: Option<String>,
     page: i64,
@@ -338,15 +347,11 @@ async fn list_shell(
         .map(|d| (d.id, d.name))
         .collect();
     let this_year = chrono::Datelike::year(&st.app.today());
-    let (fixed, statutory) = tree();
+    let (fixed, statutory) = tree(c.tr());
     let path = if search { "/xxgk/search" } else { "/xxgk/" };
     let mut l = Layout::new(c, &st.web.site_name, path, "xxgk.title");
     if let Some(col) = q.column.as_deref().and_then(Column::parse) {
-        l.title = format!(
-            "{} · {}",
-            l.title,
-            if c.tr().en() { col.as_str() } else { col.zh() }
-        );
+        l.title = format!("{} · {}", l.title, column_label(c.tr(), col.as_str()));
     }
     if search {
         l.title = c
@@ -368,7 +373,9 @@ async fn list_shell(
         department: q.department.clone().unwrap_or_default(),
         years: (this_year - 9..=this_year).rev().collect(),
         departments,
-        validities: Validity::ALL.iter().map(|v| (v.as_str(), v.zh())).collect(),
+        validities: c
+            .tr()
+            .options("xxgk.validity", Validity::ALL.iter().map(|v| v.as_str())),
         prev: None,
         next: None,
         page: 1,
@@ -400,7 +407,7 @@ async fn list_page(
         let (rows, total) =
             items::public_list(&st.app, &f, (page - 1) * PER_PAGE, PER_PAGE).await?;
         let mut p = list_shell(&st, &c, &q, false).await?;
-        p.lines = rows.iter().map(line).collect();
+        p.lines = rows.iter().map(|r| line(c.tr(), r)).collect();
         p.total = total;
         pager(&mut p, &q, "/xxgk/", page, total);
         render_string(&p)
@@ -443,7 +450,7 @@ async fn search_page(
             snippet_html: Some(h.snippet_html),
             doc_number: String::new(),
             issuing_body: String::new(),
-            column: "",
+            column: String::new(),
             validity: None,
             published: String::new(),
         })
@@ -461,9 +468,9 @@ async fn search_page(
 struct ItemPage {
     l: Layout,
     p: PublicItem,
-    column: &'static str,
-    genre: &'static str,
-    validity: &'static str,
+    column: String,
+    genre: String,
+    validity: String,
     keywords: String,
     written: String,
     published: String,
@@ -472,22 +479,26 @@ struct ItemPage {
 
 impl ItemPage {
     fn history_line(&self, h: &items::HistoryEntry) -> String {
-        let size = h
-            .change_size
+        let tr = self.l.tr;
+        let size = tr.code("xxgk.change", h.change_size.as_deref().unwrap_or("first"));
+        let note = h
+            .change_note
             .as_deref()
-            .and_then(ChangeSize::parse)
-            .map(|s| s.zh())
-            .unwrap_or("首次发布");
-        format!(
-            "第{}版 · {} · {}{}",
-            h.version_no,
-            cst(h.published_at),
-            size,
-            h.change_note
-                .as_deref()
-                .map(|n| format!("：{n}"))
-                .unwrap_or_default()
-        )
+            .map(|n| format!("{}{n}", tr.pick("：", ": ")))
+            .unwrap_or_default();
+        if tr.en() {
+            format!(
+                "Version {} · {} · {size}{note}",
+                h.version_no,
+                cst(h.published_at)
+            )
+        } else {
+            format!(
+                "第{}版 · {} · {size}{note}",
+                h.version_no,
+                cst(h.published_at)
+            )
+        }
     }
 }
 
@@ -524,9 +535,9 @@ async fn item_response(
         l.title = p.version.title.clone();
         let keywords: Vec<String> = serde_json::from_str(&p.version.keywords).unwrap_or_default();
         let page = ItemPage {
-            column: column_zh(&p.version.column_key),
-            genre: genre_zh(&p.version.genre),
-            validity: validity_zh(&p.version.validity),
+            column: column_label(c.tr(), &p.version.column_key),
+            genre: genre_label(c.tr(), &p.version.genre),
+            validity: validity_label(c.tr(), &p.version.validity),
             keywords: keywords.join("、"),
             written: p
                 .version
@@ -616,11 +627,11 @@ async fn guide_page(State(st): State<AppState>, c: Caller) -> Result<Response, W
         ..Default::default()
     };
     let (rows, _) = items::public_list(&st.app, &f, 0, 20).await?;
-    let (_, statutory) = tree();
+    let (_, statutory) = tree(c.tr());
     render(&GuidePage {
         l: Layout::new(&c, &st.web.site_name, "/xxgk/guide", "xxgk.guide"),
         statutory,
-        guides: rows.iter().map(line).collect(),
+        guides: rows.iter().map(|r| line(c.tr(), r)).collect(),
     })
 }
 
@@ -722,9 +733,9 @@ pub struct DeskLine {
     /// Title.
     pub title: String,
     /// State label.
-    pub state: &'static str,
+    pub state: String,
     /// Column label.
-    pub column: &'static str,
+    pub column: String,
     /// Version.
     pub version_no: i64,
     /// 形成日期.
@@ -739,7 +750,7 @@ pub struct DeskLine {
     pub note: String,
 }
 
-fn desk_line(r: &items::DeskRow) -> DeskLine {
+fn desk_line(tr: Tr, r: &items::DeskRow) -> DeskLine {
     let v = &r.version;
     let (level, left) = match r.level {
         Some((DeadlineLevel::Ok, n)) => ("ok", n),
@@ -752,15 +763,15 @@ fn desk_line(r: &items::DeskRow) -> DeskLine {
     } else if let Some(reason) = &v.emergency_reason {
         reason.clone()
     } else if let Some(n) = &v.returned_note {
-        format!("退回：{n}")
+        format!("{}{n}", tr.pick("退回：", "Returned: "))
     } else {
         cst_time(v.published_at)
     };
     DeskLine {
         id: v.item_id,
         title: v.title.clone(),
-        state: items::state_zh(&v.state),
-        column: column_zh(&v.column_key),
+        state: state_label(tr, &v.state),
+        column: column_label(tr, &v.column_key),
         version_no: v.version_no,
         formed: v.formed_on.to_string(),
         due: r.due.map(|d| d.to_string()).unwrap_or_default(),
@@ -789,7 +800,7 @@ async fn desk_page(
 ) -> Result<Response, WebError> {
     let ctx = c.ctx();
     let d: Desk = items::desk(&st.app, &ctx).await?;
-    let lines = |v: &[items::DeskRow]| v.iter().map(desk_line).collect::<Vec<_>>();
+    let lines = |v: &[items::DeskRow]| v.iter().map(|r| desk_line(c.tr(), r)).collect::<Vec<_>>();
     render(&DeskPage {
         l: Layout::new(&c, &st.web.site_name, "/xxgk/admin", "xxgk.desk"),
         drafts: lines(&d.drafts),
@@ -813,10 +824,10 @@ struct EditPage {
     l: Layout,
     action: String,
     values: HashMap<String, String>,
-    columns: Vec<(&'static str, &'static str)>,
-    genres: Vec<(&'static str, &'static str)>,
-    validities: Vec<(&'static str, &'static str)>,
-    attributes: Vec<(&'static str, &'static str)>,
+    columns: Vec<(&'static str, String)>,
+    genres: Vec<(&'static str, String)>,
+    validities: Vec<(&'static str, String)>,
+    attributes: Vec<(&'static str, String)>,
     update: bool,
     expected: i64,
 }
@@ -836,6 +847,7 @@ fn editor(
     expected: i64,
     err: Option<String>,
 ) -> EditPage {
+    let tr = c.tr();
     let mut l = Layout::new(c, &st.web.site_name, "/xxgk/admin", "xxgk.edit").with_error(err);
     if let Some(t) = values.get("title").filter(|t| !t.is_empty()) {
         l.title = format!("{} · {t}", l.title);
@@ -844,13 +856,10 @@ fn editor(
         l,
         action,
         values,
-        columns: Column::ALL.iter().map(|c| (c.as_str(), c.zh())).collect(),
-        genres: Genre::ALL.iter().map(|c| (c.as_str(), c.zh())).collect(),
-        validities: Validity::ALL.iter().map(|c| (c.as_str(), c.zh())).collect(),
-        attributes: Attribute::ALL
-            .iter()
-            .map(|c| (c.as_str(), c.zh()))
-            .collect(),
+        columns: tr.options("xxgk.column", Column::ALL.iter().map(|c| c.as_str())),
+        genres: tr.options("xxgk.genre", Genre::ALL.iter().map(|c| c.as_str())),
+        validities: tr.options("xxgk.validity", Validity::ALL.iter().map(|c| c.as_str())),
+        attributes: tr.options("xxgk.attribute", Attribute::ALL.iter().map(|c| c.as_str())),
         update,
         expected,
     }
@@ -1030,7 +1039,7 @@ pub struct VersionLine {
     /// Number.
     pub no: i64,
     /// State label.
-    pub state: &'static str,
+    pub state: String,
     /// Review record in words.
     pub record: String,
 }
@@ -1040,11 +1049,11 @@ pub struct VersionLine {
 struct StaffItemPage {
     l: Layout,
     v: ItemView,
-    state: &'static str,
-    column: &'static str,
-    genre: &'static str,
-    validity: &'static str,
-    attribute: &'static str,
+    state: String,
+    column: String,
+    genre: String,
+    validity: String,
+    attribute: String,
     versions: Vec<VersionLine>,
     due: String,
     level: &'static str,
@@ -1069,6 +1078,7 @@ async fn staff_item_view(
         None => (StatusCode::OK, None),
     };
     let who = items::people(&st.app, &v).await?;
+    let tr = c.tr();
     let name = |u: Option<i64>| {
         u.and_then(|u| who.get(&u).cloned())
             .unwrap_or_else(|| "—".into())
@@ -1080,49 +1090,63 @@ async fn staff_item_view(
         .map(|x| {
             let mut rec = Vec::new();
             if let Some(m) = &x.migrated_by {
-                rec.push(format!("网站迁移，审核人 {m}"));
+                rec.push(format!(
+                    "{} {m}",
+                    tr.pick(
+                        "网站迁移，审核人",
+                        "Migrated from the old website, checked by"
+                    )
+                ));
             }
             if x.secrecy_by.is_some() {
                 rec.push(format!(
-                    "保密审查：{} {}",
+                    "{}{} {}",
+                    tr.pick("保密审查：", "Confidentiality review: "),
                     name(x.secrecy_by),
                     cst_time(x.secrecy_at)
                 ));
             }
             if x.content_by.is_some() {
                 rec.push(format!(
-                    "内容审核：{} {}",
+                    "{}{} {}",
+                    tr.pick("内容审核：", "Content review: "),
                     name(x.content_by),
                     cst_time(x.content_at)
                 ));
             }
             if x.emergency_by.is_some() {
                 rec.push(format!(
-                    "紧急发布：{}（{}）",
+                    "{}{}（{}）",
+                    tr.pick("紧急发布：", "Emergency publication: "),
                     name(x.emergency_by),
                     x.emergency_reason.clone().unwrap_or_default()
                 ));
             }
             if x.retro_by.is_some() {
                 rec.push(format!(
-                    "事后审核：{} {}",
+                    "{}{} {}",
+                    tr.pick("事后审核：", "Review afterwards: "),
                     name(x.retro_by),
                     cst_time(x.retro_at)
                 ));
             }
             if x.published_at.is_some() {
-                rec.push(format!("发布：{}", cst_time(x.published_at)));
+                rec.push(format!(
+                    "{}{}",
+                    tr.pick("发布：", "Published: "),
+                    cst_time(x.published_at)
+                ));
             }
             if let Some(n) = &x.change_note {
-                rec.push(format!("更新说明：{n}"));
+                rec.push(format!("{}{n}", tr.pick("更新说明：", "Change note: ")));
             }
             if let Some(n) = &x.returned_note {
-                rec.push(format!("退回意见：{n}"));
+                rec.push(format!("{}{n}", tr.pick("退回意见：", "Returned: ")));
             }
             VersionLine {
                 no: x.version_no,
-                state: items::state_zh(&x.state),
-                record: rec.join("；"),
+                state: state_label(tr, &x.state),
+                record: rec.join(tr.pick("；", "; ")),
             }
         })
         .collect();
@@ -1146,11 +1170,11 @@ async fn staff_item_view(
         .as_ref()
         .is_some_and(|x| x.emergency_by.is_some() && x.retro_by.is_none());
     let page = StaffItemPage {
-        state: items::state_zh(&v.current.state),
-        column: column_zh(&v.current.column_key),
-        genre: genre_zh(&v.current.genre),
-        validity: validity_zh(&v.current.validity),
-        attribute: attribute_zh(&v.current.attribute),
+        state: state_label(tr, &v.current.state),
+        column: column_label(tr, &v.current.column_key),
+        genre: genre_label(tr, &v.current.genre),
+        validity: validity_label(tr, &v.current.validity),
+        attribute: attribute_label(tr, &v.current.attribute),
         due: v.due.map(|d| d.to_string()).unwrap_or_default(),
         level,
         left,
