@@ -566,6 +566,8 @@ async fn citizen_applies_officer_replies_partially_citizen_downloads_the_letter(
         ("id_number", "35050219900101123X"),
         ("phone", "13912345678"),
         ("email", "lin@example.cn"),
+        // The way of obtaining preselected is post: it needs the postal address.
+        ("address", "泉州市丰泽区田安路 1 号"),
         ("description", "2025年度泉州市行政服务中心部门预算"),
         ("query_password", "lin-secret-7"),
         ("query_password2", "lin-secret-7"),
