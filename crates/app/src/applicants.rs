@@ -181,11 +181,18 @@ pub async fn register(app: &App, ctx: &Ctx, r: Registration) -> AppResult<Applic
         )));
     }
     check_password_policy(&r.password)?;
-    let code = r
-        .activation
-        .as_deref()
-        .map(normalise_code)
-        .filter(|c| !c.is_empty());
+    let code = match r.activation.as_deref().map(normalise_code) {
+        Some(c) if c.is_empty() => None,
+        // Not the shape of a code (a typing slip): said at once, and not counted as a try.
+        Some(c) if !is_code(&c) => {
+            return Err(AppError::Domain(DomainError::field(
+                "activation",
+                "激活码应为 10 位字母或数字（如 ABCDE-FGH23），请核对后重新输入",
+                "activation: a code is 10 letters or digits (e.g. ABCDE-FGH23); check it and type it again",
+            )));
+        }
+        c => c,
+    };
     let hash = crate::auth::hash_password(app, &r.password).await?;
     let mut tx = app.db.begin().await?;
     let existing = store::find_applicant(tx.h(), id.as_str()).await?;
@@ -197,8 +204,8 @@ pub async fn register(app: &App, ctx: &Ctx, r: Registration) -> AppResult<Applic
         }
         (Some(_), None) => {
             return Err(AppError::conflict(
-                "该证件号码已在本中心办理过业务或已注册网上账户。为保护您的办件和证照，请持本人有效证件到任一窗口领取网上账户激活码，凭激活码注册（或重设密码）",
-                "this ID is already on file (a case at a window or an account); to protect its cases and licences, bring your ID to any window for an activation code and register with it (this also resets the password)",
+                "该证件号码须凭激活码注册（或重设密码）：为保护办件和证照信息，请持本人有效证件到任一窗口领取网上账户激活码",
+                "this ID registers (or resets its password) only with an activation code: to protect its cases and licences, bring your ID document to any window for one",
             ));
         }
         (existing, Some(code)) => {
@@ -212,18 +219,13 @@ pub async fn register(app: &App, ctx: &Ctx, r: Registration) -> AppResult<Applic
             let Some(a) = existing else {
                 return Err(wrong());
             };
-            let Some(act) = store::get_activation(tx.h(), a.id).await? else {
-                return Err(wrong());
-            };
-            let fresh = act.expires_at > Utc::now() && act.failures < ACTIVATION_TRIES;
-            if !fresh || !crate::auth::constant_time_eq(&act.code_hash, &token_hash(&code)) {
-                if fresh {
-                    store::set_activation_failures(tx.h(), a.id, act.failures + 1).await?;
-                    tx.commit().await?;
-                }
+            if !store::consume_activation(tx.h(), a.id, &token_hash(&code), ACTIVATION_TRIES)
+                .await?
+            {
+                store::count_activation_failure(tx.h(), a.id).await?;
+                tx.commit().await?;
                 return Err(wrong());
             }
-            store::delete_activation(tx.h(), a.id).await?;
             store::delete_applicant_sessions_of(tx.h(), a.id).await?;
             store::set_applicant_verified(tx.h(), a.id).await?;
             (a, true)
@@ -300,12 +302,32 @@ pub struct Activation {
     pub expires_at: chrono::DateTime<Utc>,
 }
 
-/// The code as typed: letters upper-cased, spaces and hyphens dropped.
+/// The code as typed: full-width forms (a Chinese input method) folded to ASCII, letters
+/// upper-cased, spaces and dash-like characters dropped.
 fn normalise_code(s: &str) -> String {
     s.chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| match c {
+            // U+FF01..U+FF5E are the full-width forms of U+0021..U+007E.
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            c => c,
+        })
+        .filter(|c| {
+            !c.is_whitespace()
+                && !matches!(
+                    c,
+                    '-' | '_' | '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{30FC}'
+                )
+        })
         .map(|c| c.to_ascii_uppercase())
         .collect()
+}
+
+/// Whether a normalised entry has the shape of an activation code.
+fn is_code(s: &str) -> bool {
+    s.len() == 10
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 /// Whether an online account sees a case of its 一号: a verified account sees all of them, an
@@ -437,7 +459,12 @@ pub async fn apply(
             id_number: who.id_number.clone(),
             name: who.name.clone(),
             phone: who.phone.clone(),
-            email: who.email.clone(),
+            // An address stored before addresses were checked may be malformed; the applicant
+            // cannot correct it online, so it is left out rather than refusing the application.
+            email: who
+                .email
+                .clone()
+                .filter(|e| onewindow_domain::identity::check_email("email", e).is_ok()),
         },
         situation: None,
         contact_name: None,
@@ -573,4 +600,27 @@ pub async fn case_file(
         .ok_or(AppError::NotFound)?;
     let bytes = read_file(app, &f.sha256).await?;
     Ok((f, bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_code, normalise_code};
+
+    #[test]
+    fn codes_are_read_as_people_type_them() {
+        for typed in [
+            "ABCDE-FGH23",
+            "abcde fgh23",
+            "ＡＢＣＤＥ－ＦＧＨ２３",
+            "ABCDE—FGH23",
+            "ABCDE\u{3000}FGH23",
+            " abcde_fgh23 ",
+        ] {
+            assert_eq!(normalise_code(typed), "ABCDEFGH23", "{typed}");
+            assert!(is_code(&normalise_code(typed)), "{typed}");
+        }
+        for typed in ["ABCDE-FGH2", "ABCDE-FGH234", "ABCDE-FGH2!", "激活码ABCDEFG"] {
+            assert!(!is_code(&normalise_code(typed)), "{typed}");
+        }
+    }
 }

@@ -16,8 +16,16 @@ pub(crate) async fn load(db: &Db) -> AppResult<WorkCalendar> {
     let mut cal = WorkCalendar::official()?;
     let mut c = db.conn().await?;
     for row in store::list_years(c.h()).await? {
-        let y = YearData::from_json(&row.data)?;
-        cal = cal.with_year(y)?;
+        // A stored year that today's rules refuse (e.g. outside YearData::YEARS, stored before
+        // that check existed) must not keep the service from starting: it is left out, loudly.
+        match YearData::from_json(&row.data).and_then(|y| cal.clone().with_year(y)) {
+            Ok(next) => cal = next,
+            Err(e) => tracing::error!(
+                year = row.year,
+                error = %e.message_en(),
+                "stored holiday data left out of the calendar in force"
+            ),
+        }
     }
     Ok(cal)
 }

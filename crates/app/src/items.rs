@@ -1365,7 +1365,7 @@ pub struct ImportDoc {
 
 /// Parse and check the lines of a migration file. The first bad line stops everything and is
 /// named (1-based); blank lines are skipped.
-pub fn parse_import(text: &str) -> AppResult<Vec<ItemContent>> {
+pub fn parse_import(text: &str, today: NaiveDate) -> AppResult<Vec<ItemContent>> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
@@ -1408,6 +1408,7 @@ pub fn parse_import(text: &str) -> AppResult<Vec<ItemContent>> {
             body: onewindow_documents::paragraphs_to_markup(&doc.body_text),
         }
         .validate()
+        .and_then(|c| c.check_formed_on(today).map(|()| c))
         .map_err(|e| bad(e.to_string(), e.message_en()))?;
         out.push(content);
     }

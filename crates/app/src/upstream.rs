@@ -112,10 +112,7 @@ impl Client {
                 .collect::<String>(),
             _ => String::new(),
         };
-        Err(PushError::of_status(
-            status,
-            format!("upstream answered {status}: {text}"),
-        ))
+        Err(PushError::of_answer(status, &text))
     }
 }
 
@@ -123,8 +120,9 @@ impl Client {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PushError {
     /// Nothing can go through now: the upstream is unreachable, slow, failing (5xx), busy
-    /// (408, 429), or does not take this library at all (401, 403, 404: wrong token or
-    /// address). The round stops; every event waits.
+    /// (408, 429), does not take this library at all (401, 403, 404, 405, 421: wrong token or
+    /// address), or something other than the library answered (a gateway's page, not the
+    /// library's JSON error). The round stops; every event waits.
     Unavailable(String),
     /// The upstream took the request and refused this event (400, 409, 422 …): only the later
     /// events of the same licence wait for it; other licences go on.
@@ -141,13 +139,30 @@ impl PushError {
                 S::UNAUTHORIZED
                     | S::FORBIDDEN
                     | S::NOT_FOUND
+                    | S::METHOD_NOT_ALLOWED
                     | S::REQUEST_TIMEOUT
+                    | S::MISDIRECTED_REQUEST
                     | S::TOO_MANY_REQUESTS
             );
         if whole_link {
             Self::Unavailable(reason)
         } else {
             Self::Refused(reason)
+        }
+    }
+
+    /// Classify an answer other than 2xx with its body. A refusal of this event comes from the
+    /// upstream library itself, as its JSON error `{code, message}`; any other body (a
+    /// gateway's or proxy's page) speaks for the whole link.
+    pub fn of_answer(status: hyper::StatusCode, body: &str) -> Self {
+        let from_library = serde_json::from_str::<serde_json::Value>(body)
+            .ok()
+            .is_some_and(|v| v.get("code").is_some_and(serde_json::Value::is_string));
+        let reason = format!("upstream answered {status}: {body}");
+        if from_library {
+            Self::of_status(status, reason)
+        } else {
+            Self::Unavailable(reason)
         }
     }
 
@@ -184,6 +199,8 @@ mod tests {
             S::UNAUTHORIZED,
             S::FORBIDDEN,
             S::NOT_FOUND,
+            S::METHOD_NOT_ALLOWED,
+            S::MISDIRECTED_REQUEST,
             S::REQUEST_TIMEOUT,
             S::TOO_MANY_REQUESTS,
             S::INTERNAL_SERVER_ERROR,
@@ -199,6 +216,32 @@ mod tests {
                 "{s}"
             );
         }
+    }
+
+    #[test]
+    fn only_the_librarys_own_error_refuses_one_event() {
+        let lib = r#"{"code":"invalid_field","message":"证照未通过核验"}"#;
+        assert!(matches!(
+            PushError::of_answer(S::BAD_REQUEST, lib),
+            PushError::Refused(_)
+        ));
+        for body in [
+            "<html><body>400 The plain HTTP request was sent to HTTPS port</body></html>",
+            "",
+            r#"{"error":"bad gateway config"}"#,
+        ] {
+            assert!(
+                matches!(
+                    PushError::of_answer(S::BAD_REQUEST, body),
+                    PushError::Unavailable(_)
+                ),
+                "{body}"
+            );
+        }
+        assert!(matches!(
+            PushError::of_answer(S::SERVICE_UNAVAILABLE, lib),
+            PushError::Unavailable(_)
+        ));
     }
 
     #[test]

@@ -497,7 +497,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let cfg = load_config(&cli)?;
             let text = std::fs::read_to_string(file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
-            let docs = onewindow_app::items::parse_import(&text)
+            let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+            let docs = onewindow_app::items::parse_import(&text, today)
                 .map_err(|e| anyhow!("{}: {}", file.display(), e.message(true)))?;
             let operator = operator
                 .clone()

@@ -178,19 +178,6 @@ pub async fn set_applicant_verified(h: H<'_>, id: i64) -> Result<(), StoreError>
     Ok(())
 }
 
-/// An activation code issued at a window (stored as its hash).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct ActivationRow {
-    /// The applicant.
-    pub applicant_id: i64,
-    /// SHA-256 (hex) of the code.
-    pub code_hash: String,
-    /// Not valid after.
-    pub expires_at: DateTime<Utc>,
-    /// Wrong codes entered since it was issued.
-    pub failures: i64,
-}
-
 /// Issue (or replace) an applicant's activation code.
 pub async fn put_activation(
     h: H<'_>,
@@ -219,31 +206,35 @@ pub async fn put_activation(
     Ok(())
 }
 
-/// The applicant's activation code, if one is outstanding.
-pub async fn get_activation(
+/// Use up the applicant's activation code if `code_hash` is it and it is still good (not
+/// expired, fewer than `tries` wrong entries). One statement, so that of two concurrent uses only
+/// one succeeds on every backend. `true` when it was used up here.
+pub async fn consume_activation(
     h: H<'_>,
     applicant_id: i64,
-) -> Result<Option<ActivationRow>, StoreError> {
-    Ok(on!(h, |c| sqlx::query_as::<_, ActivationRow>(
-        "select applicant_id, code_hash, expires_at, failures from applicant_activations \
-         where applicant_id = $1"
+    code_hash: &str,
+    tries: i64,
+) -> Result<bool, StoreError> {
+    let n = on!(h, |c| sqlx::query(
+        "delete from applicant_activations where applicant_id = $1 and code_hash = $2 \
+         and expires_at > $3 and failures < $4"
     )
     .bind(applicant_id)
-    .fetch_optional(&mut *c)
-    .await)?)
+    .bind(code_hash)
+    .bind(now())
+    .bind(tries)
+    .execute(&mut *c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
 }
 
-/// Count a wrong code.
-pub async fn set_activation_failures(
-    h: H<'_>,
-    applicant_id: i64,
-    failures: i64,
-) -> Result<(), StoreError> {
+/// Count a wrong code (atomically, so that concurrent wrong entries all count).
+pub async fn count_activation_failure(h: H<'_>, applicant_id: i64) -> Result<(), StoreError> {
     on!(h, |c| sqlx::query(
-        "update applicant_activations set failures = $2 where applicant_id = $1"
+        "update applicant_activations set failures = failures + 1 where applicant_id = $1"
     )
     .bind(applicant_id)
-    .bind(failures)
     .execute(&mut *c)
     .await
     .map(|r| r.rows_affected()))?;

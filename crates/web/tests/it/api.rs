@@ -545,3 +545,21 @@ async fn malformed_input_names_the_field_in_chinese() {
     assert!(m.contains("字段“value”"), "{m}");
     assert!(!m.contains("invalid type"), "{m}");
 }
+
+/// Holiday data stored before today's checks existed (here a year outside 1999–2100) does not
+/// keep the service from starting: it is left out of the calendar in force.
+#[tokio::test]
+async fn a_stored_year_that_is_now_refused_does_not_stop_the_service() {
+    let t = TestApp::new().await;
+    t.tdb
+        .exec(
+            "insert into calendar_years (year, data, version, updated_at) values \
+             (2101, '{\"year\": 2101, \"days\": []}', 1, '2026-11-26T00:00:00Z')",
+        )
+        .await;
+    let app = onewindow_app::App::new(t.tdb.db.clone(), onewindow_testkit::test_settings())
+        .await
+        .expect("the service starts");
+    assert!(!app.calendar().years().contains(&2101));
+    assert!(app.calendar().years().contains(&2026));
+}

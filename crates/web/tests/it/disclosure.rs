@@ -465,21 +465,29 @@ async fn site_migration_is_atomic_and_names_the_bad_line() {
         good(1, "2024-03-01"),
         serde_json::json!({"title": "缺日期", "issuing_body": "市人民政府", "pub_date": "2024-13-40", "body_text": "x"}),
     ]);
-    let e = items::parse_import(&bad).unwrap_err();
+    let e = items::parse_import(&bad, t.app().today()).unwrap_err();
     assert!(e.message(false).contains("第 2 行"), "{}", e.message(false));
     assert!(e.message(true).contains("line 2"));
-    let e = items::parse_import("{not json}\n").unwrap_err();
+    let e = items::parse_import("{not json}\n", t.app().today()).unwrap_err();
     assert!(e.message(true).contains("line 1"));
+    // A publication date in the future, or before 1949, is no real old-site document.
+    for date in ["2999-01-01", "0001-01-01"] {
+        let e = items::parse_import(&jsonl(&[good(1, date)]), t.app().today()).unwrap_err();
+        assert!(e.message(false).contains("第 1 行"), "{}", e.message(false));
+    }
     let before = items::public_list(t.app(), &Default::default(), 0, 1)
         .await
         .unwrap()
         .1;
 
-    let docs = items::parse_import(&jsonl(&[
-        good(1, "2024-03-01"),
-        good(2, "2024-05-01"),
-        good(3, "2023-12-30"),
-    ]))
+    let docs = items::parse_import(
+        &jsonl(&[
+            good(1, "2024-03-01"),
+            good(2, "2024-05-01"),
+            good(3, "2023-12-30"),
+        ]),
+        t.app().today(),
+    )
     .unwrap();
     let n = items::import(t.app(), &Ctx::operator(), "张迁移", docs, |_, _| {})
         .await

@@ -655,6 +655,35 @@ async fn an_id_on_file_needs_a_window_activation_code_and_a_squatter_sees_nothin
     let r = company2.get(&format!("/my/cases/{case_id}")).await;
     assert_eq!(r.status, StatusCode::OK);
 
+    // Two uses of one code at once: exactly one succeeds (on PostgreSQL too).
+    let code = issue_code(&t, &id).await;
+    let (mut a, mut b) = (t.client(), t.client());
+    let (ra, rb) = tokio::join!(
+        register(&mut a, &id, "启明", Some(&code)),
+        register(&mut b, &id, "启明", Some(&code))
+    );
+    let mut statuses = [ra.status, rb.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::SEE_OTHER, StatusCode::BAD_REQUEST],
+        "{} / {}",
+        ra.text,
+        rb.text
+    );
+    // Something that is not a code at all (a slip) is said at once and not counted as a try.
+    let code = issue_code(&t, &id).await;
+    for _ in 0..6 {
+        let r = register(&mut t.client(), &id, "启明", Some("ABC")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.text.contains("10 位"), "{}", r.text);
+    }
+    let r = register(&mut t.client(), &id, "启明", Some(&code)).await;
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "slips did not void the code"
+    );
     // Five wrong codes void a code; the right one is then refused too.
     let code = issue_code(&t, &id).await;
     for _ in 0..5 {
