@@ -1501,7 +1501,8 @@ pub async fn run_pusher(app: Arc<App>, interval: std::time::Duration) {
     }
 }
 
-/// The oldest event still waiting to go upstream (what holds the queue), if any.
+/// The oldest event still waiting to go upstream, if any (it holds back only its own licence's
+/// later events).
 pub async fn outbox_head(app: &App) -> AppResult<Option<OutboxRow>> {
     let mut c = app.db.conn().await?;
     Ok(store::due(c.h(), 0, 1).await?.into_iter().next())
