@@ -1585,24 +1585,6 @@ pub async fn track_by_token(app: &App, request_no: &str, token: &str) -> AppResu
     public_view(app, r).await
 }
 
-/// The applicant's view for a logged-in applicant account (their own requests only).
-pub async fn track_own(app: &App, id_number: &str, id: i64) -> AppResult<PublicRequest> {
-    let r = {
-        let mut c = app.db.conn().await?;
-        store::get_request(c.h(), id).await?
-    };
-    if r.id_number != id_number {
-        return Err(AppError::NotFound);
-    }
-    public_view(app, r).await
-}
-
-/// An applicant's requests.
-pub async fn of_applicant(app: &App, id_number: &str) -> AppResult<Vec<RequestRow>> {
-    let mut c = app.db.conn().await?;
-    Ok(store::requests_of_applicant(c.h(), id_number).await?)
-}
-
 async fn public_view(app: &App, r: RequestRow) -> AppResult<PublicRequest> {
     let mut c = app.db.conn().await?;
     let letters = store::letters_of(c.h(), r.id)

@@ -224,22 +224,6 @@ pub async fn list_requests(
     .await)?)
 }
 
-/// Requests of one applicant (by 一号), newest first.
-pub async fn requests_of_applicant(
-    h: H<'_>,
-    id_number: &str,
-) -> Result<Vec<RequestRow>, StoreError> {
-    let sql = format!(
-        "select {REQ_COLS} from disclosure_requests where id_number = $1 order by id desc limit 200"
-    );
-    Ok(on!(h, |c| sqlx::query_as::<_, RequestRow>(
-        sqlx::AssertSqlSafe(sql.clone())
-    )
-    .bind(id_number)
-    .fetch_all(&mut *c)
-    .await)?)
-}
-
 /// Requests received in a date range (inclusive), and those received earlier and still
 /// pending or replied after `from` (the carry-over of a report year).
 pub async fn requests_between(
