@@ -150,7 +150,21 @@ pub fn filter_of(q: &ListQuery) -> Result<ListFilter, WebError> {
         level,
         region_code: q.region.clone().filter(|s| !s.is_empty()),
         event: q.event.clone().filter(|s| !s.is_empty()),
-        status: q.status.clone().filter(|s| !s.is_empty()),
+        status: match q.status.as_deref().filter(|s| !s.is_empty()) {
+            Some(s) => Some(
+                onewindow_domain::catalog::VersionStatus::parse(s)
+                    .ok_or_else(|| {
+                        bad(
+                            "status",
+                            format!("状态“{s}”不存在"),
+                            format!("status: unknown “{s}”"),
+                        )
+                    })?
+                    .as_str()
+                    .to_string(),
+            ),
+            None => None,
+        },
         ids: None,
     })
 }

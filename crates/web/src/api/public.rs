@@ -18,7 +18,13 @@ pub async fn id_check(
     c: Caller,
     Json(req): Json<IdCheckRequest>,
 ) -> Result<Json<IdCheckResponse>, WebError> {
-    let r = crate::pages::public::check_id(&req.value, c.tr().en())?;
+    // The domain names the field `applicant_id`; in this request it is `value`.
+    let r = crate::pages::public::check_id(&req.value, c.tr().en()).map_err(|mut e| {
+        if e.info.field.is_some() {
+            e.info.field = Some("value");
+        }
+        e
+    })?;
     let normalized = ApplicantId::parse(&req.value)?.as_str().to_string();
     Ok(Json(IdCheckResponse {
         kind: r.kind.to_string(),

@@ -86,7 +86,7 @@ async fn id_check_api_speaks_the_callers_language() {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     let j = r.json();
-    assert_eq!(j["field"], "applicant_id");
+    assert_eq!(j["field"], "value", "the request's own field name");
     assert!(j["message"].as_str().unwrap().contains("校验码错误"));
     c.headers
         .push(("accept-language".into(), "en-US,en;q=0.9".into()));
@@ -562,4 +562,26 @@ async fn a_stored_year_that_is_now_refused_does_not_stop_the_service() {
         .expect("the service starts");
     assert!(!app.calendar().years().contains(&2101));
     assert!(app.calendar().years().contains(&2026));
+}
+
+/// A filter value that does not exist is refused, not silently ignored; an error names the
+/// field as the request spells it.
+#[tokio::test]
+async fn unknown_filter_values_are_refused_and_errors_name_the_request_field() {
+    let t = TestApp::new().await;
+    let mut c = t.client();
+    let r = c.get("/api/v1/catalog/items?status=zz").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert_eq!(r.json()["field"], "status");
+    let r = c.get("/api/v1/catalog/items?status=published").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = c
+        .json(
+            Method::POST,
+            "/api/v1/id/check",
+            json!({"value": "350502199001011234"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert_eq!(r.json()["field"], "value", "{}", r.text);
 }
