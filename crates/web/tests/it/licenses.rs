@@ -805,6 +805,37 @@ where
     panic!("timed out waiting for {what}");
 }
 
+/// The county 晋江's bearer token at the city library.
+const TOKEN: &str = "jinjiang-county-token-0123456789";
+
+/// A city library (upstream, no data of its own) served on a loopback port, and a county library
+/// (the demo organisation, whose departments are registered in 350500) configured to push to it.
+/// The city accepts 晋江 for 350500 and a second downstream library, 南安, for 350583 only.
+async fn city_and_county() -> (TestApp, Served, u16, TestApp) {
+    let mut city_settings = test_settings();
+    city_settings.downstream = vec![
+        ("jinjiang".into(), TOKEN.into()),
+        ("nanan".into(), "nanan-county-token-0123456789".into()),
+    ];
+    city_settings.downstream_regions = vec![
+        ("jinjiang".into(), "350500".into()),
+        ("nanan".into(), "350583".into()),
+    ];
+    let city = TestApp::empty(db().await, city_settings).await;
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let served = serve_on(&city, port).await;
+    let mut county_settings = test_settings();
+    county_settings.upstream = Some(onewindow_app::upstream::Upstream {
+        url: format!("http://127.0.0.1:{port}"),
+        token: TOKEN.into(),
+    });
+    let county = TestApp::with_settings(db().await, county_settings).await;
+    (city, served, port, county)
+}
+
 /// The newest outbox event of `t`: its id and its licence's identifier.
 async fn newest_outbox_event(t: &TestApp) -> (i64, String) {
     let row = t
@@ -824,22 +855,7 @@ async fn newest_outbox_event(t: &TestApp) -> (i64, String) {
 /// licence's events arrive in their order.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_event_holds_back_only_its_own_licence() {
-    const TOKEN: &str = "jinjiang-county-token-0123456789";
-    let mut city_settings = test_settings();
-    city_settings.downstream = vec![("jinjiang".into(), TOKEN.into())];
-    city_settings.downstream_regions = vec![("jinjiang".into(), "350500".into())];
-    let city = TestApp::empty(db().await, city_settings).await;
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let served = serve_on(&city, port).await;
-    let mut county_settings = test_settings();
-    county_settings.upstream = Some(onewindow_app::upstream::Upstream {
-        url: format!("http://127.0.0.1:{port}"),
-        token: TOKEN.into(),
-    });
-    let county = TestApp::with_settings(db().await, county_settings).await;
+    let (city, served, _, county) = city_and_county().await;
     let client = onewindow_app::upstream::Client::new();
     let first = licenses::push_outbox(county.app(), &client).await.unwrap();
     let demo = licenses::count(city.app(), Some("jinjiang")).await.unwrap();
@@ -935,32 +951,7 @@ async fn a_refused_event_holds_back_only_its_own_licence() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn county_licences_reach_the_city_exactly_once_across_a_city_outage() {
-    const TOKEN: &str = "jinjiang-county-token-0123456789";
-    // The city library (upstream) accepts the county's token.
-    let mut city_settings = test_settings();
-    // The test's county library runs the demo organisation, whose departments are registered
-    // in 350500; a second downstream library (南安, 350583) may not send their licences.
-    city_settings.downstream = vec![
-        ("jinjiang".into(), TOKEN.into()),
-        ("nanan".into(), "nanan-county-token-0123456789".into()),
-    ];
-    city_settings.downstream_regions = vec![
-        ("jinjiang".into(), "350500".into()),
-        ("nanan".into(), "350583".into()),
-    ];
-    let city = TestApp::empty(db().await, city_settings).await;
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let served = serve_on(&city, port).await;
-    // The county library pushes to it.
-    let mut county_settings = test_settings();
-    county_settings.upstream = Some(onewindow_app::upstream::Upstream {
-        url: format!("http://127.0.0.1:{port}"),
-        token: TOKEN.into(),
-    });
-    let county = TestApp::with_settings(db().await, county_settings).await;
+    let (city, served, port, county) = city_and_county().await;
     let county_app = std::sync::Arc::clone(&county.state.app);
     let pusher = tokio::spawn(licenses::run_pusher(county_app, Duration::from_millis(100)));
     // The demo licences of the county arrive.
