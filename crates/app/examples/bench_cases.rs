@@ -1033,6 +1033,10 @@ async fn cmd_queue(a: &Args) -> Result<()> {
     env.close().await
 }
 
+/// The server binary's allocator (`crates/cli/src/main.rs`), so that the figures are the server's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<()> {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let cmd = argv.first().cloned().unwrap_or_default();
