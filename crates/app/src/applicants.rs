@@ -286,6 +286,7 @@ pub async fn issue_activation(app: &App, ctx: &Ctx, id_number: &str) -> AppResul
     tx.commit().await?;
     Ok(Activation {
         applicant: a,
+        masked_id: mask_applicant_id(&id),
         code: format!("{}-{}", &code[..5], &code[5..]),
         expires_at,
     })
@@ -296,6 +297,8 @@ pub async fn issue_activation(app: &App, ctx: &Ctx, id_number: &str) -> AppResul
 pub struct Activation {
     /// Whose.
     pub applicant: ApplicantRow,
+    /// Their 一号, masked for the page the clerk prints.
+    pub masked_id: String,
     /// The code, as printed (`XXXXX-XXXXX`).
     pub code: String,
     /// Valid until.

@@ -70,13 +70,17 @@ pub struct Tr {
 }
 
 impl Tr {
-    /// Text for a key; the key itself if missing (a test keeps the files complete).
-    pub fn t<'a>(&self, key: &'a str) -> &'a str {
-        let table: &'static Table = match self.lang {
+    /// The texts of the language in use.
+    fn table(&self) -> &'static Table {
+        match self.lang {
             Lang::Zh => &ZH,
             Lang::En => &EN,
-        };
-        match table.get(key) {
+        }
+    }
+
+    /// Text for a key; the key itself if missing (a test keeps the files complete).
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
+        match self.table().get(key) {
             Some(v) => v.as_str(),
             None => key,
         }
@@ -85,11 +89,7 @@ impl Tr {
     /// The label of a machine code: the text of `{group}.{code}`, or the code itself when there
     /// is none (a code added later, or a name such as a username, still shows as itself).
     pub fn code(&self, group: &str, code: &str) -> String {
-        let table: &'static Table = match self.lang {
-            Lang::Zh => &ZH,
-            Lang::En => &EN,
-        };
-        match table.get(&format!("{group}.{code}")) {
+        match self.table().get(&format!("{group}.{code}")) {
             Some(v) => v.clone(),
             None => code.to_string(),
         }

@@ -105,7 +105,6 @@ async fn desk_page(
 struct ActivationPage {
     l: Layout,
     a: onewindow_app::applicants::Activation,
-    masked: String,
     expires: String,
 }
 
@@ -117,15 +116,10 @@ async fn issue_activation(
     c.check_csrf(field(&f, "csrf"))?;
     let a = onewindow_app::applicants::issue_activation(&st.app, &c.ctx(), field(&f, "id_number"))
         .await?;
-    let masked =
-        onewindow_domain::identity::ApplicantId::parse_on(&a.applicant.id_number, st.app.today())
-            .map(|id| onewindow_domain::masking::mask_applicant_id(&id))
-            .unwrap_or_default();
     let expires = onewindow_app::auth::cst(a.expires_at);
     let mut resp = render(&ActivationPage {
         l: Layout::new(&c, &st.web.site_name, "/cases", "activation.title"),
         a,
-        masked,
         expires,
     })?;
     // Shown once: never kept by a browser or proxy cache.

@@ -1286,3 +1286,54 @@ async fn catalog_managers_maintain_the_licence_types() {
     assert!(r.text.contains("KZ_"), "{}", r.text);
     t.tdb.cleanup().await;
 }
+
+/// The clerk's desk issues the code on a page that shows it once (never cached), with the
+/// applicant's ID masked; the code then opens the account.
+#[tokio::test]
+async fn a_clerk_issues_the_code_on_the_desk_page() {
+    let t = TestApp::new().await;
+    let id = company("MA8QM1E8");
+    set_up_company(&t, &id).await;
+    let mut clerk = t.login("clerk").await;
+    let desk = clerk.get(&format!("/cases?id={id}")).await;
+    assert!(desk.text.contains("issue-activation"), "{}", desk.text);
+    let csrf = onewindow_testkit::csrf_in(&desk.text).unwrap();
+    let r = clerk
+        .post_form(
+            "/cases/activation",
+            &[("csrf", csrf.as_str()), ("id_number", id.as_str())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    let shown = r
+        .text
+        .split("泉州市启明电子有限公司（")
+        .nth(1)
+        .and_then(|s| s.split('）').next())
+        .unwrap_or_default();
+    // Masked as everywhere (a credit code is public and stays whole; a resident ID would not).
+    let masked = onewindow_domain::masking::mask_applicant_id(
+        &onewindow_domain::identity::ApplicantId::parse(&id).unwrap(),
+    );
+    assert_eq!(shown, masked);
+    let code = r
+        .text
+        .split("id=\"activation-code\" class=\"code\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .to_string();
+    let mut owner = t.client();
+    let reg = register(&mut owner, &id, "启明", Some(&code)).await;
+    assert_eq!(reg.status, StatusCode::SEE_OTHER, "{}", reg.text);
+    // With a wrong form token: refused.
+    let r = clerk
+        .post_form(
+            "/cases/activation",
+            &[("csrf", "forged"), ("id_number", id.as_str())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    t.tdb.cleanup().await;
+}
