@@ -50,25 +50,29 @@ const EV_COLS: &str = "seq, at, actor_id, actor, action, object_type, object_id,
 
 /// Append an event to the chain inside the caller's transaction.
 ///
-/// The first statement is a no-op update of the chain head: on PostgreSQL it takes the head
-/// row's lock, so concurrent appenders queue behind each other; on SQLite the transaction
-/// already holds the write lock (`BEGIN IMMEDIATE`). Either way each event links to the one
-/// before it and sequence numbers have no gaps.
+/// On PostgreSQL the first statement is a no-op update of the chain head, which takes the head
+/// row's lock, so concurrent appenders queue behind each other. On SQLite the transaction
+/// already holds the database's write lock (`BEGIN IMMEDIATE`), so the head is only read (a
+/// no-op update would journal the page for nothing, in every write transaction of the
+/// process). Either way each event links to the one before it and sequence numbers have no
+/// gaps.
 pub async fn append(mut h: H<'_>, ev: &NewAuditEvent) -> Result<AuditRecord, StoreError> {
-    const HEAD: &str = "update audit_head set seq = seq where id = 1 returning seq, hash";
+    const LOCK_HEAD: &str = "update audit_head set seq = seq where id = 1 returning seq, hash";
+    const READ_HEAD: &str = "select seq, hash from audit_head where id = 1";
     const MOVE_HEAD: &str = "update audit_head set seq = $1, hash = $2 where id = 1";
-    let sql = format!(
-        "insert into audit_events ({EV_COLS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-    );
+    const INSERT: &str = "insert into audit_events (seq, at, actor_id, actor, action, object_type, \
+         object_id, department_id, request_id, source, summary, prev_hash, hash) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
     let (seq, hash): (i64, String) = match &mut h {
-        H::Lite(l) => l.pair(HEAD, &[])?,
-        h => on!(h, |c| sqlx::query_as(HEAD).fetch_one(&mut **c).await)?,
+        H::Lite(l) => l.pair(READ_HEAD, &[])?,
+        H::Sqlite(c) => sqlx::query_as(READ_HEAD).fetch_one(&mut **c).await?,
+        H::Postgres(c) => sqlx::query_as(LOCK_HEAD).fetch_one(&mut **c).await?,
     };
     let rec = AuditRecord::chain(ev, now(), (seq != 0).then_some((seq, hash.as_str())));
     let new_hash = rec.hash();
     if let H::Lite(l) = &mut h {
         l.exec(
-            &sql,
+            INSERT,
             crate::lite::args![
                 rec.seq,
                 rec.at,
@@ -88,7 +92,7 @@ pub async fn append(mut h: H<'_>, ev: &NewAuditEvent) -> Result<AuditRecord, Sto
         l.exec(MOVE_HEAD, crate::lite::args![rec.seq, new_hash])?;
         return Ok(rec);
     }
-    on!(&mut h, |c| sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+    on!(&mut h, |c| sqlx::query(INSERT)
         .bind(rec.seq)
         .bind(rec.at)
         .bind(rec.actor_id)
