@@ -1233,6 +1233,26 @@ async fn load_locked(mut h: H<'_>, case_id: i64) -> AppResult<(CaseRow, Vec<Task
     Ok((c, t))
 }
 
+/// [`load_locked`] for rows read before the lock (`seen`): if the case's stamp (its version and
+/// its tasks' versions, [`store::CaseStamp`]) is unchanged, those rows are the rows now, and the
+/// lock holder reads a few integers instead of reading and decoding the case and its tasks
+/// again (everything done under the writer is serial). Otherwise they are read again.
+async fn load_confirmed(
+    mut h: H<'_>,
+    case_id: i64,
+    seen: (CaseRow, Vec<TaskRow>),
+) -> AppResult<(CaseRow, Vec<TaskRow>)> {
+    store::lock_case(h.re(), case_id).await?;
+    if seen.0.id == case_id
+        && store::stamp(h.re(), case_id).await? == store::CaseStamp::of(&seen.0, &seen.1)
+    {
+        return Ok(seen);
+    }
+    let c = store::get_case(h.re(), case_id).await?;
+    let t = store::tasks_of(h.re(), case_id).await?;
+    Ok((c, t))
+}
+
 /// Accept, 补正 or refuse a case that is waiting for pre-review (online) or for corrections.
 /// `ticks` updates the checklist first.
 pub async fn decide_intake(
@@ -1359,9 +1379,10 @@ async fn decide(
     // Reads that do not need the case lock happen before taking the writer (everything done
     // while holding it is serial), on SQLite directly (storage::lite: function calls, no
     // hand-off to a worker thread): the task's department (for the permission check), the
-    // departments, the signer's authority and the item's review standards. Everything the
-    // decision depends on is read again under the lock.
-    let (task0, depts, signer_level, standards) = {
+    // departments, the signer's authority, the item's review standards, and the case with its
+    // tasks. Under the lock the case's stamp confirms that the case and tasks are unchanged
+    // (else they are read again); the rest is not part of the case's state.
+    let (task0, depts, signer_level, standards, seen) = {
         let mut c = app.db.conn_direct().await?;
         let task0 = store::get_task(c.h(), task_id).await?;
         if case_id.is_some_and(|c| c != task0.case_id) {
@@ -1373,12 +1394,17 @@ async fn decide(
             None => None,
         };
         let standards = standards_of(c.h(), app, task0.task_code.as_deref()).await?;
-        (task0, depts, level, standards)
+        // The case as it is now; under the lock only its stamp is read to confirm it.
+        let seen = (
+            store::get_case(c.h(), task0.case_id).await?,
+            store::tasks_of(c.h(), task0.case_id).await?,
+        );
+        (task0, depts, level, standards, seen)
     };
     let target = depts.target(task0.department_id)?;
     ctx.require(Permission::ReviewCases, &target)?;
     let mut tx = app.db.begin_direct().await?;
-    let (mut row, mut tasks) = load_locked(tx.h(), task0.case_id).await?;
+    let (mut row, mut tasks) = load_confirmed(tx.h(), task0.case_id, seen).await?;
     let idx = tasks
         .iter()
         .position(|t| t.id == task_id)
@@ -1531,6 +1557,7 @@ async fn decide(
     )
     .await?;
     let mut completed = None;
+    let mut drawn = Vec::new();
     if is_lead {
         if d.outcome == Outcome::Deny {
             completed = Some(Outcome::Deny);
@@ -1542,7 +1569,7 @@ async fn decide(
         }
     }
     if let Some(outcome) = completed {
-        complete(tx.h(), app, ctx, &mut row, &mut tasks, outcome, &opinion).await?;
+        drawn = complete(tx.h(), app, ctx, &mut row, &mut tasks, outcome, &opinion).await?;
     }
     audit::append(
         tx.h(),
@@ -1555,6 +1582,9 @@ async fn decide(
         ),
     )
     .await?;
+    for l in drawn {
+        crate::licenses::store_in_tx(tx.h(), ctx, l).await?;
+    }
     tx.commit().await?;
     Ok(row)
 }
@@ -1575,7 +1605,10 @@ async fn standards_of(h: H<'_>, app: &App, task_code: Option<&str>) -> AppResult
         .collect())
 }
 
-/// 办结: record the outcome, cancel what is left, issue the decision notice.
+/// 办结: record the outcome, cancel what is left, draw the result licences, issue the decision
+/// notice. Returns the licences drawn, their signatures under way: the caller stores them
+/// ([`crate::licenses::store_in_tx`]) as the last thing before its commit, so that each
+/// signature runs beside the rest of the transaction.
 async fn complete(
     mut h: H<'_>,
     app: &App,
@@ -1584,7 +1617,7 @@ async fn complete(
     tasks: &mut [TaskRow],
     outcome: Outcome,
     opinion: &str,
-) -> AppResult<()> {
+) -> AppResult<Vec<crate::licenses::Drawn>> {
     let from = parse_status(&row.status)?;
     let to = from.apply(CaseAction::Complete)?;
     for t in tasks.iter_mut() {
@@ -1623,14 +1656,14 @@ async fn complete(
                 type_code,
                 department_id: t.department_id,
             };
-            match crate::licenses::issue_in_tx(h.re(), app, ctx, input).await? {
+            match crate::licenses::draw_in_tx(h.re(), app, input).await? {
                 Ok(l) => {
                     store::insert_event(
                         h.re(),
                         row.id,
                         &actor_label(ctx),
                         "license_issued",
-                        &json!({"license": l.identifier, "name": l.name, "number": l.number}),
+                        &json!({"license": l.data.identifier, "name": l.data.name, "number": l.data.number}),
                     )
                     .await?;
                     issued.push(l);
@@ -1659,7 +1692,7 @@ async fn complete(
             .chain(issued.iter().map(|l| {
                 format!(
                     "已同步生成电子证照“{}”（证照编号 {}，证照标识 {}），可登录“我的证照”查看、下载，办理其他事项时无需再提交纸质证照。",
-                    l.name, l.number, l.identifier
+                    l.data.name, l.data.number, l.data.identifier
                 )
             }))
             .chain(std::iter::once(format!(
@@ -1700,7 +1733,7 @@ async fn complete(
         ),
     )
     .await?;
-    Ok(())
+    Ok(issued)
 }
 
 /// Why a clock is stopped during review.

@@ -883,6 +883,33 @@ async fn direct_path_rows_match_sqlx_rows() {
         let mut tx = db.begin_direct().await.unwrap();
         let dup = cs::insert_case(tx.h(), &case("A-1", ap.id)).await;
         assert!(matches!(dup, Err(StoreError::Duplicate(_))), "{dup:?}");
+        drop(tx);
+        // A case's stamp is its version and its tasks' versions, the same on both paths; saving a
+        // task changes it.
+        let mut c = db.conn().await.unwrap();
+        let stamp_a = cs::stamp(c.h(), a.id).await.unwrap();
+        assert_eq!(stamp_a, cs::CaseStamp::of(&a, &a_tasks));
+        assert_eq!(stamp_a.tasks.len(), 1);
+        assert_eq!(
+            cs::stamp(c.h(), b.id).await.unwrap(),
+            cs::CaseStamp {
+                version: 2,
+                tasks: vec![]
+            },
+            "a case without tasks"
+        );
+        let missing = cs::stamp(c.h(), a.id + b.id + 1000).await;
+        assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+        drop(c);
+        let mut tx = db.begin_direct().await.unwrap();
+        assert_eq!(cs::stamp(tx.h(), a.id).await.unwrap(), stamp_a);
+        let mut t = a_tasks[0].clone();
+        t.status = "approved".into();
+        t.version = cs::save_task(tx.h(), &t).await.unwrap();
+        let after = cs::stamp(tx.h(), a.id).await.unwrap();
+        assert_ne!(after, stamp_a);
+        assert_eq!(after, cs::CaseStamp::of(&a, std::slice::from_ref(&t)));
+        tx.commit().await.unwrap();
     })
     .await;
 }

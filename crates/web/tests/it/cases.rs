@@ -493,6 +493,83 @@ async fn concurrent_decisions_one_wins_on_every_backend() {
     }
 }
 
+/// A decision reads the case before it waits for the writer, and under the writer confirms by
+/// the case's stamp that nothing changed meanwhile. Here the last co-review lands while the lead's
+/// decision waits: the lead must see it (read again), not the co-review still open that it read
+/// first (which would refuse: "the lead decides after the co-reviewers").
+#[tokio::test]
+async fn a_decision_sees_what_changed_while_it_waited_for_the_writer() {
+    for tdb in TestDb::all().await {
+        let backend = format!("{:?}", tdb.db.backend());
+        let t = TestApp::over(tdb).await;
+        let clerk = ctx(&t, "clerk").await;
+        let req = request(
+            &t,
+            PlanRef::Bundle(QYKB.into()),
+            &company_code(),
+            IntakeOutcome::Accept,
+        )
+        .await;
+        let (case, _) = cases::intake(t.app(), &clerk, req).await.unwrap();
+        let v = cases::view(t.app(), &clerk, case.id).await.unwrap();
+        approve(&t, "reviewer.ga", task_id(&v, "公安"))
+            .await
+            .unwrap();
+        approve(&t, "reviewer.sw", task_id(&v, "税务"))
+            .await
+            .unwrap();
+        let last_co = task_id(&v, "人民银行");
+        let lead = v
+            .tasks
+            .iter()
+            .find(|x| x.department.contains("市场监督"))
+            .unwrap();
+        let lead_ctx = ctx(&t, "reviewer.scjg").await;
+        let decision = TaskDecision {
+            outcome: Outcome::Approve,
+            opinion: "符合条件".into(),
+            checked: lead.standards.clone(),
+            expected_version: Some(lead.task.version),
+        };
+        // Hold the case (SQLite: the writer; PostgreSQL: the case row) while the lead decides.
+        let mut tx = t.app().db.begin().await.unwrap();
+        onewindow_storage::cases::lock_case(tx.h(), case.id)
+            .await
+            .unwrap();
+        let co_review_lands = async move {
+            // Meanwhile the lead's decision has read the case and waits for the lock.
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            let tasks = onewindow_storage::cases::tasks_of(tx.h(), case.id)
+                .await
+                .unwrap();
+            let mut co = tasks.into_iter().find(|x| x.id == last_co).unwrap();
+            co.status = "approved".into();
+            co.opinion = Some("同意".into());
+            co.decided_at = Some(onewindow_storage::now());
+            onewindow_storage::cases::save_task(tx.h(), &co)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        };
+        let (decided, ()) = tokio::join!(
+            cases::decide_task(t.app(), &lead_ctx, lead.task.id, decision),
+            co_review_lands
+        );
+        let row = decided.unwrap_or_else(|e| panic!("{backend}: {e:?}"));
+        assert_eq!(
+            (row.status.as_str(), row.outcome.as_deref()),
+            ("completed", Some("approve")),
+            "{backend}"
+        );
+        let v = cases::view(t.app(), &clerk, case.id).await.unwrap();
+        assert!(
+            v.tasks.iter().all(|x| x.task.status == "approved"),
+            "{backend}: every task approved, the co-review that landed meanwhile included"
+        );
+        t.tdb.cleanup().await;
+    }
+}
+
 #[tokio::test]
 async fn calendar_change_recomputes_open_cases() {
     let t = TestApp::new().await;
