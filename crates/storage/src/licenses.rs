@@ -276,19 +276,51 @@ pub struct NewLicense<'a> {
     pub supersedes: Option<&'a str>,
 }
 
-/// Store a licence.
+/// Store a licence. The row returned is built from `l` and the new id: every column is stored
+/// as given (no defaults or triggers; times are already whole microseconds), so reading the
+/// row back and decoding it, in the writer's serial section, would only repeat it.
 pub async fn insert(h: H<'_>, l: &NewLicense<'_>) -> Result<LicenseRow, StoreError> {
     let t = now();
-    let sql = format!(
-        "insert into licenses (identifier, type_code, name, number, holder_code, holder_name, \
-         issuer_code, issuer_name, issued_on, valid_to, status, status_reason, status_at, data, alg, \
-         kid, signature, signed_at, case_id, origin, supersedes, version, created_at, updated_at) \
+    let id = insert_row(h, l, t).await?;
+    Ok(LicenseRow {
+        id,
+        identifier: l.identifier.to_string(),
+        type_code: l.type_code.to_string(),
+        name: l.name.to_string(),
+        number: l.number.to_string(),
+        holder_code: l.holder_code.to_string(),
+        holder_name: l.holder_name.to_string(),
+        issuer_code: l.issuer_code.to_string(),
+        issuer_name: l.issuer_name.to_string(),
+        issued_on: l.issued_on,
+        valid_to: l.valid_to,
+        status: l.status.to_string(),
+        status_reason: l.status_reason.map(str::to_string),
+        status_at: l.status_at,
+        data: l.data.to_string(),
+        alg: l.alg.to_string(),
+        kid: l.kid.to_string(),
+        signature: l.signature.to_string(),
+        signed_at: l.signed_at,
+        case_id: l.case_id,
+        origin: l.origin.to_string(),
+        supersedes: l.supersedes.map(str::to_string),
+        version: 1,
+        created_at: t,
+        updated_at: t,
+    })
+}
+
+async fn insert_row(h: H<'_>, l: &NewLicense<'_>, t: DateTime<Utc>) -> Result<i64, StoreError> {
+    const SQL: &str = "insert into licenses (identifier, type_code, name, number, holder_code, \
+         holder_name, issuer_code, issuer_name, issued_on, valid_to, status, status_reason, \
+         status_at, data, alg, kid, signature, signed_at, case_id, origin, supersedes, version, \
+         created_at, updated_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-         $19, $20, $21, 1, $22, $22) returning {LIC_COLS}"
-    );
+         $19, $20, $21, 1, $22, $22) returning id";
     direct!(h, |lc| {
-        lc.one(
-            &sql,
+        lc.scalar(
+            SQL,
             args![
                 l.identifier,
                 l.type_code,
@@ -315,33 +347,31 @@ pub async fn insert(h: H<'_>, l: &NewLicense<'_>) -> Result<LicenseRow, StoreErr
             ],
         )
     });
-    Ok(on!(h, |c| sqlx::query_as::<_, LicenseRow>(
-        sqlx::AssertSqlSafe(sql.clone())
-    )
-    .bind(l.identifier)
-    .bind(l.type_code)
-    .bind(l.name)
-    .bind(l.number)
-    .bind(l.holder_code)
-    .bind(l.holder_name)
-    .bind(l.issuer_code)
-    .bind(l.issuer_name)
-    .bind(l.issued_on)
-    .bind(l.valid_to)
-    .bind(l.status)
-    .bind(l.status_reason)
-    .bind(l.status_at)
-    .bind(l.data)
-    .bind(l.alg)
-    .bind(l.kid)
-    .bind(l.signature)
-    .bind(l.signed_at)
-    .bind(l.case_id)
-    .bind(l.origin)
-    .bind(l.supersedes)
-    .bind(t)
-    .fetch_one(&mut *c)
-    .await)?)
+    Ok(on!(h, |c| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(l.identifier)
+        .bind(l.type_code)
+        .bind(l.name)
+        .bind(l.number)
+        .bind(l.holder_code)
+        .bind(l.holder_name)
+        .bind(l.issuer_code)
+        .bind(l.issuer_name)
+        .bind(l.issued_on)
+        .bind(l.valid_to)
+        .bind(l.status)
+        .bind(l.status_reason)
+        .bind(l.status_at)
+        .bind(l.data)
+        .bind(l.alg)
+        .bind(l.kid)
+        .bind(l.signature)
+        .bind(l.signed_at)
+        .bind(l.case_id)
+        .bind(l.origin)
+        .bind(l.supersedes)
+        .bind(t)
+        .fetch_one(&mut *c)
+        .await)?)
 }
 
 /// A licence by its identifier.

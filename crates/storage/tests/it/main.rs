@@ -959,3 +959,57 @@ async fn direct_reader_sees_commits() {
     })
     .await;
 }
+
+/// A stored licence is returned as a later read finds it, on both paths (the insert builds the
+/// row from what it stored instead of reading it back).
+#[tokio::test]
+async fn an_inserted_licence_is_what_a_read_finds() {
+    use onewindow_storage::licenses::{self as ls, NewLicense};
+    each_backend(|db| async move {
+        let lic = |identifier: &'static str, direct: bool| NewLicense {
+            identifier,
+            type_code: "11100000000013127D001",
+            name: "营业执照",
+            number: if direct {
+                "350500-2026-000001"
+            } else {
+                "350500-2026-000002"
+            },
+            holder_code: "91350500MA2XXXXX0X",
+            holder_name: "泉州市晨光贸易有限公司",
+            issuer_code: "11350500003010052X",
+            issuer_name: "泉州市市场监督管理局",
+            issued_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
+            valid_to: if direct {
+                None
+            } else {
+                chrono::NaiveDate::from_ymd_opt(2036, 11, 25)
+            },
+            status: "valid",
+            status_reason: if direct { None } else { Some("换发") },
+            status_at: now(),
+            data: r#"{"name":"营业执照"}"#,
+            alg: "SM2-SM3",
+            kid: "k1",
+            signature: "c2ln",
+            signed_at: now(),
+            case_id: None,
+            origin: "local",
+            supersedes: if direct { None } else { Some("L-0") },
+        };
+        for (identifier, direct) in [("L-1", true), ("L-2", false)] {
+            let mut tx = if direct {
+                db.begin_direct().await.unwrap()
+            } else {
+                db.begin().await.unwrap()
+            };
+            let row = ls::insert(tx.h(), &lic(identifier, direct)).await.unwrap();
+            tx.commit().await.unwrap();
+            let mut c = db.conn().await.unwrap();
+            let read = ls::by_identifier(c.h(), identifier).await.unwrap();
+            assert_eq!(read.as_ref(), Some(&row), "direct = {direct}");
+            assert!(row.id > 0 && row.version == 1);
+        }
+    })
+    .await;
+}
