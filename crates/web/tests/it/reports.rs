@@ -499,7 +499,16 @@ async fn report_pages_and_downloads() {
             "/reports/annual/download?body={body}&year=2025&format=pdf"
         ))
         .await;
-    assert!(r.status == 200 || r.status == 400, "PDF: {}", r.status);
+    // The PDF needs a Chinese font on the server (`.ci/run` installs fonts-noto-cjk after the
+    // README's test command): with one, the PDF; without, the 503 that names the package.
+    if onewindow_documents::find_cjk_fonts().is_empty() {
+        eprintln!("note: no Chinese font installed: checking the PDF's 503 answer instead");
+        assert_eq!(r.status, 503, "PDF without a font");
+        assert!(r.text.contains("fonts-noto-cjk"), "{}", r.text);
+    } else {
+        assert_eq!(r.status, 200, "PDF");
+        assert!(r.text.starts_with("%PDF"), "a PDF");
+    }
     let r = c
         .get(&format!(
             "/reports/annual/download?body={body}&year=2025&format=odt"
