@@ -87,6 +87,24 @@ async fn approve(t: &TestApp, user: &str, task_id: i64) -> Result<(), AppError> 
     .map(|_| ())
 }
 
+/// A 企业开办 case of a new company, accepted at the window by `clerk`, and its notice.
+async fn accept_company_case(
+    t: &TestApp,
+    clerk: &Ctx,
+) -> (
+    onewindow_storage::cases::CaseRow,
+    onewindow_storage::cases::NoticeRow,
+) {
+    let req = request(
+        t,
+        PlanRef::Bundle(QYKB.into()),
+        &company_code(),
+        IntakeOutcome::Accept,
+    )
+    .await;
+    cases::intake(t.app(), clerk, req).await.unwrap()
+}
+
 fn task_id(v: &cases::CaseView, dept_contains: &str) -> i64 {
     v.tasks
         .iter()
@@ -101,14 +119,7 @@ async fn company_bundle_finishes_in_one_working_day() {
     let t = TestApp::new().await;
     t.app().set_today(Some(d("2026-11-25")));
     let clerk = ctx(&t, "clerk").await;
-    let req = request(
-        &t,
-        PlanRef::Bundle(QYKB.into()),
-        &company_code(),
-        IntakeOutcome::Accept,
-    )
-    .await;
-    let (case, notice) = cases::intake(t.app(), &clerk, req).await.unwrap();
+    let (case, notice) = accept_company_case(&t, &clerk).await;
     assert_eq!(case.status, "in_review");
     assert_eq!(notice.kind, "acceptance");
     assert!(
@@ -453,14 +464,7 @@ async fn concurrent_decisions_one_wins_on_every_backend() {
         let backend = format!("{:?}", tdb.db.backend());
         let t = TestApp::over(tdb).await;
         let clerk = ctx(&t, "clerk").await;
-        let req = request(
-            &t,
-            PlanRef::Bundle(QYKB.into()),
-            &company_code(),
-            IntakeOutcome::Accept,
-        )
-        .await;
-        let (case, _) = cases::intake(t.app(), &clerk, req).await.unwrap();
+        let (case, _) = accept_company_case(&t, &clerk).await;
         let v = cases::view(t.app(), &clerk, case.id).await.unwrap();
         // Two reviewers of the same department race on the same task.
         let ga = task_id(&v, "公安");
@@ -503,14 +507,7 @@ async fn a_decision_sees_what_changed_while_it_waited_for_the_writer() {
         let backend = format!("{:?}", tdb.db.backend());
         let t = TestApp::over(tdb).await;
         let clerk = ctx(&t, "clerk").await;
-        let req = request(
-            &t,
-            PlanRef::Bundle(QYKB.into()),
-            &company_code(),
-            IntakeOutcome::Accept,
-        )
-        .await;
-        let (case, _) = cases::intake(t.app(), &clerk, req).await.unwrap();
+        let (case, _) = accept_company_case(&t, &clerk).await;
         let v = cases::view(t.app(), &clerk, case.id).await.unwrap();
         approve(&t, "reviewer.ga", task_id(&v, "公安"))
             .await
@@ -575,14 +572,7 @@ async fn calendar_change_recomputes_open_cases() {
     let t = TestApp::new().await;
     let clerk = ctx(&t, "clerk").await;
     t.app().set_today(Some(d("2026-11-25")));
-    let req = request(
-        &t,
-        PlanRef::Bundle(QYKB.into()),
-        &company_code(),
-        IntakeOutcome::Accept,
-    )
-    .await;
-    let (case, _) = cases::intake(t.app(), &clerk, req).await.unwrap();
+    let (case, _) = accept_company_case(&t, &clerk).await;
     assert_eq!(case.promised_due, Some(d("2026-12-02")));
     // An (imaginary) extra day off on Mon 2026-11-30.
     let mut y = t.app().calendar().year_data(2026).unwrap().clone();
