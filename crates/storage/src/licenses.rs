@@ -276,11 +276,16 @@ pub struct NewLicense<'a> {
     pub supersedes: Option<&'a str>,
 }
 
-/// Store a licence. The row returned is built from `l` and the new id: every column is stored
-/// as given (no defaults or triggers; times are already whole microseconds), so reading the
-/// row back and decoding it, in the writer's serial section, would only repeat it.
+/// Store a licence. The row returned is built from `l` and the new id, as the backend stores
+/// it: every column is stored as given (no defaults, no triggers), except that PostgreSQL keeps
+/// times to the microsecond (ours are whole microseconds already; a received licence's times
+/// may not be), so reading the row back and decoding it, in the writer's serial section, would
+/// only repeat it.
 pub async fn insert(h: H<'_>, l: &NewLicense<'_>) -> Result<LicenseRow, StoreError> {
+    use chrono::SubsecRound;
     let t = now();
+    let micros = matches!(h, H::Postgres(_));
+    let stored = |at: DateTime<Utc>| if micros { at.trunc_subsecs(6) } else { at };
     let id = insert_row(h, l, t).await?;
     Ok(LicenseRow {
         id,
@@ -296,12 +301,12 @@ pub async fn insert(h: H<'_>, l: &NewLicense<'_>) -> Result<LicenseRow, StoreErr
         valid_to: l.valid_to,
         status: l.status.to_string(),
         status_reason: l.status_reason.map(str::to_string),
-        status_at: l.status_at,
+        status_at: stored(l.status_at),
         data: l.data.to_string(),
         alg: l.alg.to_string(),
         kid: l.kid.to_string(),
         signature: l.signature.to_string(),
-        signed_at: l.signed_at,
+        signed_at: stored(l.signed_at),
         case_id: l.case_id,
         origin: l.origin.to_string(),
         supersedes: l.supersedes.map(str::to_string),

@@ -987,7 +987,12 @@ async fn an_inserted_licence_is_what_a_read_finds() {
             },
             status: "valid",
             status_reason: if direct { None } else { Some("换发") },
-            status_at: now(),
+            // A received licence's time may carry nanoseconds (PostgreSQL keeps microseconds).
+            status_at: if direct {
+                now()
+            } else {
+                chrono::DateTime::from_timestamp(1_764_000_000, 123_456_789).unwrap()
+            },
             data: r#"{"name":"营业执照"}"#,
             alg: "SM2-SM3",
             kid: "k1",
