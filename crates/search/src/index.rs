@@ -4,10 +4,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
-use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
-use tantivy::collector::{Count, TopDocs};
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+
+use tantivy::collector::Count;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
+    BooleanQuery, BoostQuery, DisjunctionMaxQuery, EnableScoring, Occur, PhraseQuery, Query,
+    TermQuery,
 };
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, JsonObjectOptions, OwnedValue, STORED, STRING, Schema,
@@ -15,7 +18,8 @@ use tantivy::schema::{
 };
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{
-    Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, TantivyError, Term,
+    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, Searcher, TantivyDocument,
+    TantivyError, Term,
 };
 
 use crate::analysis::{self, TOKENIZER_NAME, Word};
@@ -425,29 +429,27 @@ impl SearchIndex {
         if words.is_empty() {
             return Ok(SearchResults::default());
         }
-        let query = self.build_query(q, &words);
+        let plan = self.build_query(q, &words);
         let searcher = self.reader.searcher();
         let limit = q.limit.min(MAX_LIMIT);
+        // The total and the page are separate passes: counting needs no scores, and the page,
+        // collected alone, lets the scorer skip postings that cannot reach it.
+        let total = searcher
+            .search(plan.matching(), &Count)
+            .map_err(SearchError::Search)?;
         if limit == 0 || q.offset >= MAX_OFFSET {
-            let total = searcher
-                .search(&query, &Count)
-                .map_err(SearchError::Search)?;
             return Ok(SearchResults {
                 total,
                 hits: Vec::new(),
             });
         }
-        let top = TopDocs::with_limit(limit).and_offset(q.offset).order_by((
-            (SortBySimilarityScore, Order::Desc),
-            (
-                SortByStaticFastValue::<i64>::for_field(name::DATE),
-                Order::Desc,
-            ),
-        ));
-        let (total, top) = searcher
-            .search(&query, &(Count, top))
-            .map_err(SearchError::Search)?;
-        let hits = if top.is_empty() {
+        let top = if total == 0 {
+            Vec::new()
+        } else {
+            plan.top(&searcher, q.offset + limit)
+                .map_err(SearchError::Search)?
+        };
+        let hits = if top.len() <= q.offset {
             Vec::new()
         } else {
             let highlighter = Highlighter::new(&searcher, &words, |w| {
@@ -455,10 +457,11 @@ impl SearchIndex {
             })
             .map_err(SearchError::Search)?;
             top.into_iter()
-                .map(|((score, _date), address)| {
+                .skip(q.offset)
+                .map(|r| {
                     let doc: TantivyDocument =
-                        searcher.doc(address).map_err(SearchError::Search)?;
-                    Ok(self.hit(&doc, score, &highlighter))
+                        searcher.doc(r.address).map_err(SearchError::Search)?;
+                    Ok(self.hit(&doc, r.score, &highlighter))
                 })
                 .collect::<Result<Vec<_>, SearchError>>()?
         };
@@ -578,7 +581,7 @@ impl SearchIndex {
     /// and each `title.K:w`/`all.K:w` is a dis-max of the word itself and, for a word made
     /// of smaller dictionary words, the phrase of those words (always in the title; in the
     /// body only for a word that is not in the dictionary).
-    fn build_query(&self, q: &SearchQuery, words: &[Word]) -> BooleanQuery {
+    fn build_query(&self, q: &SearchQuery, words: &[Word]) -> Plan {
         let f = &self.fields;
         let kind = q.kind.as_str();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -597,47 +600,69 @@ impl SearchIndex {
             _ => TITLE_BOOST,
         };
 
+        // One dictionary word and no filter: `all_words` holds the title's words too, so
+        // "in `all_words` or in the title" matches exactly what "in `all_words`" does, with the
+        // same score (the sum of both). Only a union of terms lets tantivy skip the postings
+        // that cannot reach the page (Block-WAND, see `top_ranked`).
+        let union =
+            q.filters.is_empty() && matches!(words, [w] if analysis::in_dictionary(&w.text));
+        let required = if union { Occur::Should } else { Occur::Must };
+        let mut title_clauses: Vec<Box<dyn Query>> = Vec::new();
+
         let mut index_analyzer = self.index_analyzer.clone();
         for word in words {
-            let sub_words = analysis::sub_word_phrase(&mut index_analyzer, &word.text);
-            // The index holds a dictionary word wherever it occurs (see `analysis::JiebaCut`);
-            // a word jieba made up from the query (HMM) may be cut otherwise in a body, so
-            // the phrase of its parts is tried there too. Titles are short: always try it.
-            let body_phrase = !analysis::in_dictionary(&word.text);
+            // The index holds a dictionary word wherever it occurs, in titles and bodies alike
+            // (see `analysis::JiebaCut`); a word jieba made up from the query (HMM) may be cut
+            // otherwise there, so the phrase of its parts is tried too.
+            let sub_words = if analysis::in_dictionary(&word.text) {
+                None
+            } else {
+                analysis::sub_word_phrase(&mut index_analyzer, &word.text)
+            };
             let in_field = |field: Field| -> Box<dyn Query> {
                 let term: Box<dyn Query> = Box::new(TermQuery::new(
                     word_term(field, kind, &word.text),
                     IndexRecordOption::WithFreqs,
                 ));
                 match &sub_words {
-                    Some(subs) if field == f.title_words || body_phrase => {
-                        Box::new(DisjunctionMaxQuery::new(vec![
-                            term,
-                            Box::new(phrase(field, kind, subs)),
-                        ]))
-                    }
-                    _ => term,
+                    Some(subs) => Box::new(DisjunctionMaxQuery::new(vec![
+                        term,
+                        Box::new(phrase(field, kind, subs)),
+                    ])),
+                    None => term,
                 }
             };
             // `all_words` holds the title's words too: the word is required there, and a
             // title match adds its boosted score on top.
-            clauses.push((Occur::Must, in_field(f.all_words)));
-            clauses.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(in_field(f.title_words), title_boost)),
-            ));
+            clauses.push((required, in_field(f.all_words)));
+            title_clauses.push(Box::new(BoostQuery::new(
+                in_field(f.title_words),
+                title_boost,
+            )));
+        }
+        if words.len() > 1 {
+            title_clauses.push(Box::new(BoostQuery::new(
+                Box::new(phrase(f.title_words, kind, words)),
+                TITLE_EXACT_BOOST,
+            )));
         }
 
-        if words.len() > 1 {
-            clauses.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(
-                    Box::new(phrase(f.title_words, kind, words)),
-                    TITLE_EXACT_BOOST,
-                )),
-            ));
+        if union {
+            clauses.extend(title_clauses.into_iter().map(|t| (Occur::Should, t)));
+            return Plan::One(BooleanQuery::new(clauses));
         }
-        BooleanQuery::new(clauses)
+        let mut with_title = BooleanQuery::new(
+            clauses
+                .iter()
+                .map(|(occur, query)| (*occur, query.box_clone()))
+                .chain(title_clauses.into_iter().map(|t| (Occur::Should, t)))
+                .collect(),
+        );
+        with_title.set_minimum_number_should_match(1);
+        Plan::TitleFirst {
+            with_title,
+            required: BooleanQuery::new(clauses),
+        }
     }
 
     fn hit(&self, doc: &TantivyDocument, score: f32, highlighter: &Highlighter) -> Hit {
@@ -668,6 +693,164 @@ impl SearchIndex {
     }
 }
 
+/// How the page of a search is found. Either way a hit's score is the sum of its required
+/// words' scores in `all_words` and of the boosted title clauses it matches.
+enum Plan {
+    /// One query that tantivy's scorer can prune by itself (a union of terms: Block-WAND).
+    One(BooleanQuery),
+    /// The required words with their title bonuses as optional clauses cannot be pruned: the
+    /// scorer would score every match of the required words. So the page is found in two
+    /// passes: first the hits with a title match, scored in full; then the others, whose
+    /// score is that of the required words alone, so that an intersection of terms can skip
+    /// what falls below the page found so far. A hit with a title match scores more than its
+    /// required words alone, so any the first pass left out stays out in the second.
+    TitleFirst {
+        /// Required words (and filters), and at least one title clause.
+        with_title: BooleanQuery,
+        /// Required words (and filters) only: what matches the search.
+        required: BooleanQuery,
+    },
+}
+
+impl Plan {
+    /// The documents the search matches.
+    fn matching(&self) -> &BooleanQuery {
+        match self {
+            Plan::One(query) => query,
+            Plan::TitleFirst { required, .. } => required,
+        }
+    }
+
+    /// The best `k` hits, best first.
+    fn top(&self, searcher: &Searcher, k: usize) -> Result<Vec<Ranked>, TantivyError> {
+        let mut page = Page::new(k);
+        match self {
+            Plan::One(query) => page.collect(searcher, query, &[])?,
+            Plan::TitleFirst {
+                with_title,
+                required,
+            } => {
+                page.collect(searcher, with_title, &[])?;
+                let scored: Vec<DocAddress> = page.addresses();
+                page.collect(searcher, required, &scored)?;
+            }
+        }
+        Ok(page.into_best())
+    }
+}
+
+/// A candidate hit. Hits rank by score, then the newest date first (an item without a date
+/// after those with one), then index order.
+#[derive(Clone, Copy, Debug)]
+struct Ranked {
+    score: f32,
+    date: Option<i64>,
+    address: DocAddress,
+}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.score
+            .total_cmp(&other.score)
+            .then(self.date.cmp(&other.date))
+            .then(other.address.cmp(&self.address))
+    }
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Ranked {}
+
+/// The best `k` hits found so far (see [`Ranked`]).
+struct Page {
+    k: usize,
+    /// A min-heap: its top is the worst hit on the page.
+    heap: BinaryHeap<Reverse<Ranked>>,
+}
+
+impl Page {
+    fn new(k: usize) -> Self {
+        Self {
+            k,
+            heap: BinaryHeap::with_capacity(k + 1),
+        }
+    }
+
+    /// Scores strictly above this are offered: anything while the page is not full. It is
+    /// one step below the page's worst score, so a hit tied with that one is still offered
+    /// and wins by date.
+    fn floor(&self) -> Score {
+        match self.heap.peek() {
+            Some(Reverse(worst)) if self.heap.len() >= self.k => worst.score.next_down(),
+            _ => Score::MIN,
+        }
+    }
+
+    fn offer(&mut self, hit: Ranked) {
+        if self.heap.len() < self.k {
+            self.heap.push(Reverse(hit));
+        } else if self.heap.peek().is_some_and(|Reverse(worst)| hit > *worst) {
+            self.heap.pop();
+            self.heap.push(Reverse(hit));
+        }
+    }
+
+    /// The addresses on the page, sorted.
+    fn addresses(&self) -> Vec<DocAddress> {
+        let mut a: Vec<DocAddress> = self.heap.iter().map(|Reverse(h)| h.address).collect();
+        a.sort_unstable();
+        a
+    }
+
+    /// Offers the matches of `query`, except those in `skip` (sorted). The scorer is told the floor,
+    /// so one that can prune skips whole blocks of postings below it.
+    fn collect(
+        &mut self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        skip: &[DocAddress],
+    ) -> Result<(), TantivyError> {
+        if self.k == 0 {
+            return Ok(());
+        }
+        let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
+        for (ord, reader) in (0u32..).zip(searcher.segment_readers()) {
+            let dates = reader.fast_fields().i64(name::DATE)?;
+            let alive = reader.alive_bitset();
+            weight.for_each_pruning(self.floor(), reader, &mut |doc, score| {
+                let address = DocAddress::new(ord, doc);
+                if !alive.is_some_and(|a| a.is_deleted(doc))
+                    && skip.binary_search(&address).is_err()
+                {
+                    self.offer(Ranked {
+                        score,
+                        date: dates.first(doc),
+                        address,
+                    });
+                }
+                self.floor()
+            })?;
+        }
+        Ok(())
+    }
+
+    fn into_best(self) -> Vec<Ranked> {
+        let mut best: Vec<Ranked> = self.heap.into_iter().map(|Reverse(h)| h).collect();
+        best.sort_unstable_by(|a, b| b.cmp(a));
+        best
+    }
+}
+
 /// A phrase query over `words` (at least two) at their positions in the words `field` of
 /// `kind`.
 fn phrase(field: Field, kind: &str, words: &[Word]) -> PhraseQuery {
@@ -686,6 +869,147 @@ mod tests {
     use super::*;
 
     fn assert_send_sync<T: Send + Sync>() {}
+
+    /// The exhaustive ranking that [`Plan::top`] must reproduce: every match of the search
+    /// scored in full, by score then date, collected by tantivy's own top-docs collector.
+    fn exhaustive(
+        idx: &SearchIndex,
+        q: &SearchQuery,
+        k: usize,
+    ) -> Vec<((f32, Option<i64>), DocAddress)> {
+        use tantivy::Order;
+        use tantivy::collector::TopDocs;
+        use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
+        let words = analysis::query_words(&mut idx.query_analyzer.clone(), &q.text);
+        let full = match idx.build_query(q, &words) {
+            Plan::One(query) => query,
+            Plan::TitleFirst { with_title, .. } => {
+                let mut all = with_title.clone();
+                all.set_minimum_number_should_match(0);
+                all
+            }
+        };
+        let top = TopDocs::with_limit(k).order_by((
+            (SortBySimilarityScore, Order::Desc),
+            (
+                SortByStaticFastValue::<i64>::for_field(name::DATE),
+                Order::Desc,
+            ),
+        ));
+        idx.searcher().search(&full, &top).unwrap()
+    }
+
+    #[test]
+    fn pruned_pages_equal_the_exhaustive_ranking() {
+        // Titles and bodies drawn from a small vocabulary, so that words are frequent, titles
+        // match often, scores tie, some items have no date, several segments exist and some
+        // items are deleted: everything the pruned collection must get right.
+        let vocab = [
+            "营业执照",
+            "工作",
+            "机制",
+            "方案",
+            "政务公开",
+            "服务",
+            "窗口",
+            "不动产登记",
+            "社会保险",
+            "通知",
+            "办理",
+            "材料",
+        ];
+        let idx = SearchIndex::in_ram().unwrap();
+        let mut seed: u64 = 20_261_126;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            usize::try_from(seed >> 33).unwrap() % n
+        };
+        for batch in 0..4 {
+            let docs: Vec<IndexDoc> = (0..150)
+                .map(|i| {
+                    let id = batch * 150 + i;
+                    let title: String =
+                        (0..1 + next(3)).map(|_| vocab[next(vocab.len())]).collect();
+                    let body: String = (0..3 + next(30))
+                        .map(|_| format!("{}，", vocab[next(vocab.len())]))
+                        .collect();
+                    IndexDoc {
+                        kind: "d".into(),
+                        id: i64::from(id),
+                        title: format!("关于{title}的通知"),
+                        body,
+                        facets: vec![("year".into(), format!("{}", 2020 + next(3)))],
+                        date: (next(5) > 0)
+                            .then(|| i64::try_from(1_600_000_000 + next(50) * 86_400).unwrap()),
+                        url: String::new(),
+                    }
+                })
+                .collect();
+            idx.upsert_many(&docs).unwrap();
+        }
+        let removes: Vec<(&str, i64)> = (0..600).step_by(7).map(|id| ("d", id)).collect();
+        idx.apply(&[], &removes, None).unwrap();
+        assert!(
+            idx.searcher().segment_readers().len() > 1,
+            "several segments"
+        );
+
+        let mut checked = 0;
+        for text in [
+            "营业执照",
+            "工作",
+            "工作机制",
+            "政务公开服务",
+            "窗口办理材料",
+            "不动产登记",
+            "社保",
+        ] {
+            for filters in [vec![], vec![("year".to_owned(), "2021".to_owned())]] {
+                for (offset, limit) in [(0, 1), (0, 10), (0, 20), (15, 20), (100, 50)] {
+                    let q = SearchQuery {
+                        kind: "d".into(),
+                        text: text.into(),
+                        filters: filters.clone(),
+                        offset,
+                        limit,
+                    };
+                    let words = analysis::query_words(&mut idx.query_analyzer.clone(), &q.text);
+                    let plan = idx.build_query(&q, &words);
+                    let got = plan.top(&idx.searcher(), offset + limit).unwrap();
+                    // Ten more, to see whether the page's last score ties with the next.
+                    let want = exhaustive(&idx, &q, offset + limit + 10);
+                    let n = want.len().min(offset + limit);
+                    assert_eq!(got.len(), n, "{text} {filters:?} {offset}+{limit}: length");
+                    for (i, (g, ((score, date), address))) in got.iter().zip(&want).enumerate() {
+                        assert!(
+                            (g.score - score).abs() <= 1e-4 * score.abs().max(1.0),
+                            "{text} {filters:?}: score at {i}: {} vs {score}",
+                            g.score
+                        );
+                        if g.address != *address {
+                            // Only float rounding between the two scorers may swap hits whose
+                            // scores are equal to within it.
+                            let other = want.iter().find(|(_, a)| *a == g.address);
+                            let ((s2, d2), _) = other.unwrap_or_else(|| {
+                                panic!("{text} {filters:?}: hit {i} not in the exhaustive page")
+                            });
+                            assert!((s2 - score).abs() <= 1e-4 * score.abs().max(1.0));
+                            assert!(*d2 == *date || (s2 - score).abs() > 0.0);
+                        }
+                        assert_eq!(g.date, *date, "{text} {filters:?}: date at {i}");
+                    }
+                    checked += got.len();
+                    // The count pass matches what the page pass ranks.
+                    let total = idx.searcher().search(plan.matching(), &Count).unwrap();
+                    let all = exhaustive(&idx, &q, 10_000);
+                    assert_eq!(total, all.len(), "{text} {filters:?}: total");
+                }
+            }
+        }
+        assert!(checked > 500, "the queries found hits ({checked})");
+    }
 
     #[test]
     fn index_is_send_and_sync() {
