@@ -578,9 +578,10 @@ impl SearchIndex {
     /// ```
     /// where `title.K` is the title's words of kind `K` (see [`Fields::title_words`]) and
     /// `all.K` those of its title and body ([`Fields::all_words`]),
-    /// and each `title.K:w`/`all.K:w` is a dis-max of the word itself and, for a word made
-    /// of smaller dictionary words, the phrase of those words (always in the title; in the
-    /// body only for a word that is not in the dictionary).
+    /// and, for a word that is not in the dictionary but is made of smaller dictionary words,
+    /// each `title.K:w`/`all.K:w` is a dis-max of the word itself and the phrase of those words
+    /// (a dictionary word is indexed wherever it occurs, so its term alone finds it). The
+    /// required clauses and the title clauses are split into a [`Plan`].
     fn build_query(&self, q: &SearchQuery, words: &[Word]) -> Plan {
         let f = &self.fields;
         let kind = q.kind.as_str();
@@ -603,7 +604,7 @@ impl SearchIndex {
         // One dictionary word and no filter: `all_words` holds the title's words too, so
         // "in `all_words` or in the title" matches exactly what "in `all_words`" does, with the
         // same score (the sum of both). Only a union of terms lets tantivy skip the postings
-        // that cannot reach the page (Block-WAND, see `top_ranked`).
+        // that cannot reach the page (Block-WAND, see [`Plan::One`]).
         let union =
             q.filters.is_empty() && matches!(words, [w] if analysis::in_dictionary(&w.text));
         let required = if union { Occur::Should } else { Occur::Must };
