@@ -9,8 +9,8 @@ use std::collections::BinaryHeap;
 
 use tantivy::collector::Count;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, DisjunctionMaxQuery, EnableScoring, Occur, PhraseQuery, Query,
-    TermQuery,
+    Bm25Weight, BooleanQuery, BoostQuery, DisjunctionMaxQuery, EnableScoring, Occur, PhraseQuery,
+    Query, TermQuery,
 };
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, JsonObjectOptions, OwnedValue, STORED, STRING, Schema,
@@ -432,8 +432,8 @@ impl SearchIndex {
         let plan = self.build_query(q, &words);
         let searcher = self.reader.searcher();
         let limit = q.limit.min(MAX_LIMIT);
-        // The total and the page are separate passes: counting needs no scores, and the page,
-        // collected alone, lets the scorer skip postings that cannot reach it.
+        // The total and the page are separate passes: counting needs neither scores nor the
+        // title clauses, and the page is found title matches first (see `Plan`).
         let total = searcher
             .search(plan.matching(), &Count)
             .map_err(SearchError::Search)?;
@@ -578,21 +578,24 @@ impl SearchIndex {
     /// ```
     /// where `title.K` is the title's words of kind `K` (see [`Fields::title_words`]) and
     /// `all.K` those of its title and body ([`Fields::all_words`]),
-    /// and, for a word that is not in the dictionary but is made of smaller dictionary words,
-    /// each `title.K:w`/`all.K:w` is a dis-max of the word itself and the phrase of those words
-    /// (a dictionary word is indexed wherever it occurs, so its term alone finds it). The
-    /// required clauses and the title clauses are split into a [`Plan`].
+    /// and each `title.K:w`/`all.K:w` is a dis-max of the word itself and, for a word made
+    /// of smaller dictionary words, the phrase of those words (always in the title; in the
+    /// body only for a word that is not in the dictionary). The required (`+`) clauses and
+    /// the title clauses are kept apart in a [`Plan`].
     fn build_query(&self, q: &SearchQuery, words: &[Word]) -> Plan {
         let f = &self.fields;
         let kind = q.kind.as_str();
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut required: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        // The terms of the required clauses while each is one term (see `Plan::untitled_bound`).
+        let mut required_terms: Option<Vec<Term>> = Some(Vec::new());
         for (name, value) in &q.filters {
-            clauses.push((
+            let term = Term::from_field_text(f.facet, &facet_value(name, value));
+            if let Some(terms) = required_terms.as_mut() {
+                terms.push(term.clone());
+            }
+            required.push((
                 Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(f.facet, &facet_value(name, value)),
-                    IndexRecordOption::Basic,
-                )),
+                Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
             ));
         }
         // One word: the exact-title bonus is the title term itself, folded into its boost.
@@ -601,68 +604,64 @@ impl SearchIndex {
             _ => TITLE_BOOST,
         };
 
-        // One dictionary word and no filter: `all_words` holds the title's words too, so
-        // "in `all_words` or in the title" matches exactly what "in `all_words`" does, with the
-        // same score (the sum of both). Only a union of terms lets tantivy skip the postings
-        // that cannot reach the page (Block-WAND, see [`Plan::One`]).
-        let union =
-            q.filters.is_empty() && matches!(words, [w] if analysis::in_dictionary(&w.text));
-        let required = if union { Occur::Should } else { Occur::Must };
-        let mut title_clauses: Vec<Box<dyn Query>> = Vec::new();
-
+        let mut title: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut index_analyzer = self.index_analyzer.clone();
         for word in words {
-            // The index holds a dictionary word wherever it occurs, in titles and bodies alike
-            // (see `analysis::JiebaCut`); a word jieba made up from the query (HMM) may be cut
-            // otherwise there, so the phrase of its parts is tried too.
-            let sub_words = if analysis::in_dictionary(&word.text) {
-                None
-            } else {
-                analysis::sub_word_phrase(&mut index_analyzer, &word.text)
-            };
+            let sub_words = analysis::sub_word_phrase(&mut index_analyzer, &word.text);
+            // The index holds a dictionary word wherever it occurs (see `analysis::JiebaCut`);
+            // a word jieba made up from the query (HMM) may be cut otherwise in a body, so
+            // the phrase of its parts is tried there too. Titles are short: always try it.
+            let body_phrase = !analysis::in_dictionary(&word.text);
             let in_field = |field: Field| -> Box<dyn Query> {
                 let term: Box<dyn Query> = Box::new(TermQuery::new(
                     word_term(field, kind, &word.text),
                     IndexRecordOption::WithFreqs,
                 ));
                 match &sub_words {
-                    Some(subs) => Box::new(DisjunctionMaxQuery::new(vec![
-                        term,
-                        Box::new(phrase(field, kind, subs)),
-                    ])),
-                    None => term,
+                    Some(subs) if field == f.title_words || body_phrase => {
+                        Box::new(DisjunctionMaxQuery::new(vec![
+                            term,
+                            Box::new(phrase(field, kind, subs)),
+                        ]))
+                    }
+                    _ => term,
                 }
             };
             // `all_words` holds the title's words too: the word is required there, and a
             // title match adds its boosted score on top.
-            clauses.push((required, in_field(f.all_words)));
-            title_clauses.push(Box::new(BoostQuery::new(
-                in_field(f.title_words),
-                title_boost,
-            )));
-        }
-        if words.len() > 1 {
-            title_clauses.push(Box::new(BoostQuery::new(
-                Box::new(phrase(f.title_words, kind, words)),
-                TITLE_EXACT_BOOST,
-            )));
+            match (&sub_words, body_phrase, required_terms.as_mut()) {
+                (Some(_), true, _) => required_terms = None,
+                (_, _, Some(terms)) => terms.push(word_term(f.all_words, kind, &word.text)),
+                _ => {}
+            }
+            required.push((Occur::Must, in_field(f.all_words)));
+            title.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(in_field(f.title_words), title_boost)),
+            ));
         }
 
-        if union {
-            clauses.extend(title_clauses.into_iter().map(|t| (Occur::Should, t)));
-            return Plan::One(BooleanQuery::new(clauses));
+        if words.len() > 1 {
+            title.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(
+                    Box::new(phrase(f.title_words, kind, words)),
+                    TITLE_EXACT_BOOST,
+                )),
+            ));
         }
         let mut with_title = BooleanQuery::new(
-            clauses
+            required
                 .iter()
                 .map(|(occur, query)| (*occur, query.box_clone()))
-                .chain(title_clauses.into_iter().map(|t| (Occur::Should, t)))
+                .chain(title)
                 .collect(),
         );
         with_title.set_minimum_number_should_match(1);
-        Plan::TitleFirst {
+        Plan {
             with_title,
-            required: BooleanQuery::new(clauses),
+            required: BooleanQuery::new(required),
+            required_terms,
         }
     }
 
@@ -694,49 +693,66 @@ impl SearchIndex {
     }
 }
 
-/// How the page of a search is found. Either way a hit's score is the sum of its required
-/// words' scores in `all_words` and of the boosted title clauses it matches.
-enum Plan {
-    /// One query that tantivy's scorer can prune by itself (a union of terms: Block-WAND).
-    One(BooleanQuery),
-    /// The required words with their title bonuses as optional clauses cannot be pruned: the
-    /// scorer would score every match of the required words. So the page is found in two
-    /// passes: first the hits with a title match, scored in full; then the others, whose
-    /// score is that of the required words alone, so that an intersection of terms can skip
-    /// what falls below the page found so far. A hit with a title match scores more than its
-    /// required words alone, so any the first pass left out stays out in the second.
-    TitleFirst {
-        /// Required words (and filters), and at least one title clause.
-        with_title: BooleanQuery,
-        /// Required words (and filters) only: what matches the search.
-        required: BooleanQuery,
-    },
+/// How the page of a search is found.
+///
+/// A hit's score is the sum of its required clauses' scores (each word in `all_words`, and
+/// the filters) and of the boosted title clauses it matches. Scoring every match of a
+/// frequent word is what made searches slow, and tantivy's own pruning (Block-WAND) cannot
+/// be used here: the words are in JSON fields, which have no length norms, so tantivy records
+/// no per-block maximum for their postings and would skip blocks holding the best hits. So
+/// the page is found in up to two exhaustive passes:
+///
+/// 1. the items with a title match, scored in full;
+/// 2. the others, scored by their required clauses alone (what they score in full) — skipped
+///    when the page is already full of items that score more than any item without a title
+///    match can ([`Plan::untitled_bound`]), which is the common case: a title match weighs
+///    far more than the body.
+///
+/// An item with a title match that the first pass left out scores less than the page's worst
+/// in full, so less again by its required clauses alone: it stays out in the second pass.
+struct Plan {
+    /// Required clauses, and at least one title clause.
+    with_title: BooleanQuery,
+    /// Required clauses only: what the search matches.
+    required: BooleanQuery,
+    /// The required clauses' terms, when each clause is one term.
+    required_terms: Option<Vec<Term>>,
 }
 
 impl Plan {
     /// The documents the search matches.
     fn matching(&self) -> &BooleanQuery {
-        match self {
-            Plan::One(query) => query,
-            Plan::TitleFirst { required, .. } => required,
-        }
+        &self.required
     }
 
     /// The best `k` hits, best first.
     fn top(&self, searcher: &Searcher, k: usize) -> Result<Vec<Ranked>, TantivyError> {
         let mut page = Page::new(k);
-        match self {
-            Plan::One(query) => page.collect(searcher, query, &[])?,
-            Plan::TitleFirst {
-                with_title,
-                required,
-            } => {
-                page.collect(searcher, with_title, &[])?;
-                let scored: Vec<DocAddress> = page.addresses();
-                page.collect(searcher, required, &scored)?;
-            }
+        page.collect(searcher, &self.with_title, &[])?;
+        let settled = match (page.worst(), self.untitled_bound(searcher)?) {
+            (Some(worst), Some(bound)) => worst > bound,
+            _ => false,
+        };
+        if !settled {
+            let scored: Vec<DocAddress> = page.addresses();
+            page.collect(searcher, &self.required, &scored)?;
         }
         Ok(page.into_best())
+    }
+
+    /// A score that no item without a title match reaches: the sum of the required terms'
+    /// BM25 maxima (`Bm25Weight::max_score`, the limit of a term's score as its frequency
+    /// grows, the same weight tantivy's `TermQuery` scores with). `None` when a required
+    /// clause is not a single term.
+    fn untitled_bound(&self, searcher: &Searcher) -> Result<Option<Score>, TantivyError> {
+        let Some(terms) = &self.required_terms else {
+            return Ok(None);
+        };
+        let mut bound: Score = 0.0;
+        for term in terms {
+            bound += Bm25Weight::for_terms(searcher, std::slice::from_ref(term))?.max_score();
+        }
+        Ok(Some(bound))
     }
 }
 
@@ -787,13 +803,11 @@ impl Page {
         }
     }
 
-    /// Scores strictly above this are offered: anything while the page is not full. It is
-    /// one step below the page's worst score, so a hit tied with that one is still offered
-    /// and wins by date.
-    fn floor(&self) -> Score {
+    /// The worst score on the page, once it is full.
+    fn worst(&self) -> Option<Score> {
         match self.heap.peek() {
-            Some(Reverse(worst)) if self.heap.len() >= self.k => worst.score.next_down(),
-            _ => Score::MIN,
+            Some(Reverse(worst)) if self.heap.len() >= self.k => Some(worst.score),
+            _ => None,
         }
     }
 
@@ -813,8 +827,9 @@ impl Page {
         a
     }
 
-    /// Offers the matches of `query`, except those in `skip` (sorted). The scorer is told the floor,
-    /// so one that can prune skips whole blocks of postings below it.
+    /// Offers every match of `query` except those in `skip` (sorted). Every match is scored
+    /// (no pruning: see [`Plan`]); one below the page's worst is dropped before its date is
+    /// read.
     fn collect(
         &mut self,
         searcher: &Searcher,
@@ -828,18 +843,20 @@ impl Page {
         for (ord, reader) in (0u32..).zip(searcher.segment_readers()) {
             let dates = reader.fast_fields().i64(name::DATE)?;
             let alive = reader.alive_bitset();
-            weight.for_each_pruning(self.floor(), reader, &mut |doc, score| {
+            let mut worst = self.worst();
+            weight.for_each(reader, &mut |doc, score| {
+                if worst.is_some_and(|w| score < w) || alive.is_some_and(|a| a.is_deleted(doc)) {
+                    return;
+                }
                 let address = DocAddress::new(ord, doc);
-                if !alive.is_some_and(|a| a.is_deleted(doc))
-                    && skip.binary_search(&address).is_err()
-                {
+                if skip.binary_search(&address).is_err() {
                     self.offer(Ranked {
                         score,
                         date: dates.first(doc),
                         address,
                     });
+                    worst = self.worst();
                 }
-                self.floor()
             })?;
         }
         Ok(())
@@ -882,14 +899,8 @@ mod tests {
         use tantivy::collector::TopDocs;
         use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
         let words = analysis::query_words(&mut idx.query_analyzer.clone(), &q.text);
-        let full = match idx.build_query(q, &words) {
-            Plan::One(query) => query,
-            Plan::TitleFirst { with_title, .. } => {
-                let mut all = with_title.clone();
-                all.set_minimum_number_should_match(0);
-                all
-            }
-        };
+        let mut full = idx.build_query(q, &words).with_title;
+        full.set_minimum_number_should_match(0);
         let top = TopDocs::with_limit(k).order_by((
             (SortBySimilarityScore, Order::Desc),
             (
@@ -927,10 +938,12 @@ mod tests {
                 .wrapping_add(1_442_695_040_888_963_407);
             usize::try_from(seed >> 33).unwrap() % n
         };
+        // 4 segments of 400 items: frequent words have more than one full block of 128
+        // postings in each.
         for batch in 0..4 {
-            let docs: Vec<IndexDoc> = (0..150)
+            let docs: Vec<IndexDoc> = (0..400)
                 .map(|i| {
-                    let id = batch * 150 + i;
+                    let id = batch * 400 + i;
                     let title: String =
                         (0..1 + next(3)).map(|_| vocab[next(vocab.len())]).collect();
                     let body: String = (0..3 + next(30))
@@ -950,7 +963,7 @@ mod tests {
                 .collect();
             idx.upsert_many(&docs).unwrap();
         }
-        let removes: Vec<(&str, i64)> = (0..600).step_by(7).map(|id| ("d", id)).collect();
+        let removes: Vec<(&str, i64)> = (0..1600).step_by(7).map(|id| ("d", id)).collect();
         idx.apply(&[], &removes, None).unwrap();
         assert!(
             idx.searcher().segment_readers().len() > 1,
@@ -1010,6 +1023,39 @@ mod tests {
             }
         }
         assert!(checked > 500, "the queries found hits ({checked})");
+    }
+
+    #[test]
+    fn an_item_rich_in_rare_words_outranks_a_weak_title_match() {
+        // 机制 is rare (two items), 工作 is in almost every title. Item 1 has 工作 in its
+        // title and each word once in its body; item 2 has no title match but both words
+        // many times. By BM25 item 2 scores more, so the title-first pass alone must not
+        // settle the page: the second pass has to find item 2.
+        let idx = SearchIndex::in_ram().unwrap();
+        let item = |id: i64, title: &str, body: String| IndexDoc {
+            kind: "d".into(),
+            id,
+            title: title.into(),
+            body,
+            facets: vec![],
+            date: Some(1_700_000_000),
+            url: String::new(),
+        };
+        let mut docs: Vec<IndexDoc> = (10..290)
+            .map(|id| item(id, "工作", "工作".into()))
+            .collect();
+        docs.push(item(1, "工作", "工作，机制".into()));
+        docs.push(item(2, "通知", "工作，机制，".repeat(50)));
+        docs.extend((300..320).map(|id| item(id, "通知", "其他".into())));
+        idx.upsert_many(&docs).unwrap();
+        let mut q = SearchQuery::new("d", "工作 机制");
+        q.limit = 2;
+        let r = idx.search(&q).unwrap();
+        assert_eq!(r.total, 2);
+        let ids: Vec<i64> = r.hits.iter().map(|h| h.id).collect();
+        assert_eq!(ids, [2, 1]);
+        q.limit = 1;
+        assert_eq!(idx.search(&q).unwrap().hits[0].id, 2);
     }
 
     #[test]
