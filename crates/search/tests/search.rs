@@ -759,3 +759,31 @@ mod prop {
         }
     }
 }
+
+#[test]
+fn equal_hits_rank_newest_then_last_created_and_undated_last() {
+    // Same title and body, so the same score: the date decides, then the id; an item
+    // without a date comes after every dated one.
+    let index = SearchIndex::in_ram().unwrap();
+    let dated = |id: i64, date: Option<i64>| {
+        let mut d = doc("ties", id, "医疗保险报销", "医疗保险报销须知", &[]);
+        d.date = date;
+        d
+    };
+    index
+        .upsert_many(&[
+            dated(1, Some(1_700_000_000)),
+            dated(2, None),
+            dated(3, Some(1_700_086_400)),
+            dated(4, Some(1_700_000_000)),
+            dated(5, None),
+        ])
+        .unwrap();
+    let mut q = SearchQuery::new("ties", "医疗保险");
+    q.limit = 10;
+    assert_eq!(ids(&index.search(&q).unwrap().hits), [3, 4, 1, 5, 2]);
+    // Pages agree with the whole list.
+    q.limit = 2;
+    q.offset = 2;
+    assert_eq!(ids(&index.search(&q).unwrap().hits), [1, 5]);
+}
