@@ -729,9 +729,12 @@ impl Plan {
     fn top(&self, searcher: &Searcher, k: usize) -> Result<Vec<Ranked>, TantivyError> {
         let mut page = Page::new(k);
         page.collect(searcher, &self.with_title, &[])?;
-        let settled = match (page.worst(), self.untitled_bound(searcher)?) {
-            (Some(worst), Some(bound)) => worst > bound,
-            _ => false,
+        // The bound costs a dictionary lookup per term: only worth it once the page is full.
+        let settled = match page.worst() {
+            Some(worst) => self
+                .untitled_bound(searcher)?
+                .is_some_and(|bound| worst > bound),
+            None => false,
         };
         if !settled {
             let scored: Vec<DocAddress> = page.addresses();
