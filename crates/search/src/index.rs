@@ -435,7 +435,7 @@ impl SearchIndex {
         // The total and the page are separate passes: counting needs neither scores nor the
         // title clauses, and the page is found title matches first (see `Plan`).
         let total = searcher
-            .search(plan.matching(), &Count)
+            .search(&plan.required, &Count)
             .map_err(SearchError::Search)?;
         if limit == 0 || q.offset >= MAX_OFFSET {
             return Ok(SearchResults {
@@ -720,11 +720,6 @@ struct Plan {
 }
 
 impl Plan {
-    /// The documents the search matches.
-    fn matching(&self) -> &BooleanQuery {
-        &self.required
-    }
-
     /// The best `k` hits, best first.
     fn top(&self, searcher: &Searcher, k: usize) -> Result<Vec<Ranked>, TantivyError> {
         let mut page = Page::new(k);
@@ -1029,7 +1024,7 @@ mod tests {
                     assert_eq!(clear(&got), clear(want), "{at}: hits");
                     checked += got.len();
                     // The count pass matches what the page pass ranks.
-                    let total = idx.searcher().search(plan.matching(), &Count).unwrap();
+                    let total = idx.searcher().search(&plan.required, &Count).unwrap();
                     assert_eq!(total, all.len(), "{text} {filters:?}: total");
                 }
             }

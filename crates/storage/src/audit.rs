@@ -45,8 +45,16 @@ impl EventRow {
     }
 }
 
-const EV_COLS: &str = "seq, at, actor_id, actor, action, object_type, object_id, department_id, \
-    request_id, source, summary, prev_hash, hash";
+/// The columns of `audit_events`, in the order [`append`] binds them (a macro, so that the
+/// insert statement can be one constant built from the same list).
+macro_rules! ev_cols {
+    () => {
+        "seq, at, actor_id, actor, action, object_type, object_id, department_id, \
+         request_id, source, summary, prev_hash, hash"
+    };
+}
+
+const EV_COLS: &str = ev_cols!();
 
 /// Append an event to the chain inside the caller's transaction.
 ///
@@ -60,9 +68,11 @@ pub async fn append(mut h: H<'_>, ev: &NewAuditEvent) -> Result<AuditRecord, Sto
     const LOCK_HEAD: &str = "update audit_head set seq = seq where id = 1 returning seq, hash";
     const READ_HEAD: &str = "select seq, hash from audit_head where id = 1";
     const MOVE_HEAD: &str = "update audit_head set seq = $1, hash = $2 where id = 1";
-    const INSERT: &str = "insert into audit_events (seq, at, actor_id, actor, action, object_type, \
-         object_id, department_id, request_id, source, summary, prev_hash, hash) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+    const INSERT: &str = concat!(
+        "insert into audit_events (",
+        ev_cols!(),
+        ") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+    );
     let (seq, hash): (i64, String) = match &mut h {
         H::Lite(l) => l.pair(READ_HEAD, &[])?,
         H::Sqlite(c) => sqlx::query_as(READ_HEAD).fetch_one(&mut **c).await?,
